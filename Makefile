@@ -1,0 +1,47 @@
+# Two commands for students: `make lab` and `make test`. Only Python 3 and make are needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Notebook runs: one kernel per notebook file, spread over the cores.
+NB_WORKERS ?= 2
+NBVAL_OPTS := -p no:cacheprovider --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
+              -n $(NB_WORKERS) --dist loadfile --nbval-cell-timeout 300
+
+.PHONY: lab test unit-tests nbval notebooks exercises benchmarks venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+test: $(STAMP) unit-tests nbval
+
+unit-tests: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider -n $(NB_WORKERS) tests
+
+nbval: $(STAMP)
+	MPLBACKEND=module://matplotlib_inline.backend_inline TUTORIAL_LIB_PROGRESS=0 \
+	  $(BIN)/python -m pytest $(NBVAL_OPTS) --nbval notebooks solutions
+	MPLBACKEND=module://matplotlib_inline.backend_inline TUTORIAL_LIB_PROGRESS=0 \
+	  $(BIN)/python -m pytest $(NBVAL_OPTS) --nbval-lax exercises
+
+# Re-execute the stored notebooks so their outputs are current (then commit them).
+notebooks: $(STAMP) exercises
+	TUTORIAL_LIB_PROGRESS=0 $(BIN)/python -m tutorial_lib.authoring execute notebooks/*.ipynb solutions/*.ipynb
+
+# Regenerate the exercise sheets from the solution notebooks (one source).
+exercises: $(STAMP)
+	$(BIN)/python -m tutorial_lib.authoring exercises
+
+benchmarks: $(STAMP)
+	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache

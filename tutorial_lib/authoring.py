@@ -1,0 +1,142 @@
+"""Course-authoring tools: exercise sheets generated from solution notebooks, and execution.
+
+One source: ``solutions/NN_name.ipynb``. ``make exercises`` runs
+``python -m tutorial_lib.authoring exercises`` which writes ``exercises/NN_name.ipynb`` by
+
+* replacing every code cell tagged ``solution`` with a stub: if the cell has a line
+  ``# SOLUTION``, the lines *before* it are kept (they are the stub, e.g.
+  ``q1_answer = ____``) and the rest is dropped; otherwise each top-level name the cell
+  defines is assigned the placeholder ``____``;
+* replacing every markdown cell tagged ``solution`` with an "your answer" prompt;
+* dropping cells tagged ``solution-only``;
+* stripping outputs and execution counts.
+
+``python -m tutorial_lib.authoring execute FILE...`` re-executes notebooks in place
+(``make notebooks``) so the stored outputs are current.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import sys
+from pathlib import Path
+
+import nbformat
+
+SOLUTION_TAG = "solution"
+SOLUTION_ONLY_TAG = "solution-only"
+MARKER = "# SOLUTION"
+ANSWER_PROMPT = "*Write your answer here (double-click to edit).*"
+PLACEHOLDER_IMPORT = "from tutorial_lib.checks import ____"
+
+__all__ = ["exercise_from_solution", "generate_exercises", "execute_notebook", "defined_names"]
+
+
+def _tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def defined_names(source: str) -> list[str]:
+    """Top-level names a code cell binds (assignments, functions, classes), in order."""
+    names: list[str] = []
+    for node in ast.parse(source).body:
+        targets = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            targets = [node.name]
+        elif isinstance(node, ast.Assign):
+            for t in node.targets:
+                targets += [n.id for n in ast.walk(t) if isinstance(n, ast.Name)]
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
+            targets = [node.target.id]
+        names += [t for t in targets if t not in names]
+    return names
+
+
+def _stub(source: str) -> str:
+    lines = source.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() == MARKER:
+            kept = "\n".join(lines[:i]).rstrip()
+            if not kept:
+                raise ValueError("a '# SOLUTION' marker must follow the stub lines it keeps")
+            return kept
+    names = defined_names(source)
+    if not names:
+        raise ValueError(f"solution cell defines no name to stub:\n{source}")
+    body = "\n".join(f"{name} = ____  # replace ____ with your answer" for name in names)
+    return "# YOUR ANSWER: define " + ", ".join(f"`{n}`" for n in names) + "\n" + body
+
+
+def exercise_from_solution(nb):
+    """Return the exercise version of a solution notebook (a new ``NotebookNode``)."""
+    out = copy.deepcopy(nb)
+    cells = []
+    for cell in out.cells:
+        tags = _tags(cell)
+        if SOLUTION_ONLY_TAG in tags:
+            continue
+        if SOLUTION_TAG in tags:
+            if cell.cell_type == "code":
+                cell.source = _stub(cell.source)
+            else:
+                cell.source = ANSWER_PROMPT
+            cell.metadata["tags"] = [t for t in tags if t != SOLUTION_TAG] + ["exercise"]
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cell.pop("id", None)
+        cells.append(cell)
+    out.cells = cells
+    if out.nbformat_minor >= 5:
+        for i, cell in enumerate(out.cells):  # deterministic ids so regeneration is stable
+            cell["id"] = f"cell-{i:03d}"
+    return out
+
+
+def generate_exercises(solutions_dir="solutions", exercises_dir="exercises") -> list[Path]:
+    """Write one exercise sheet per solution notebook; return the written paths."""
+    src, dst = Path(solutions_dir), Path(exercises_dir)
+    dst.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in sorted(src.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        target = dst / path.name
+        nbformat.write(exercise_from_solution(nb), target)
+        written.append(target)
+    return written
+
+
+def execute_notebook(path, timeout=600, kernel_name="python3") -> None:
+    """Execute a notebook in place, from its own folder, keeping tags and metadata."""
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
+                            resources={"metadata": {"path": str(path.parent.resolve())}})
+    client.execute()
+    nbformat.write(nb, path)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tutorial_lib.authoring")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("exercises", help="regenerate exercises/ from solutions/")
+    ex.add_argument("--solutions", default="solutions")
+    ex.add_argument("--exercises", default="exercises")
+    run = sub.add_parser("execute", help="execute notebooks in place")
+    run.add_argument("paths", nargs="+")
+    args = parser.parse_args(argv)
+    if args.command == "exercises":
+        for p in generate_exercises(args.solutions, args.exercises):
+            print(f"wrote {p}")
+    else:
+        for p in args.paths:
+            print(f"executing {p}", flush=True)
+            execute_notebook(p)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
