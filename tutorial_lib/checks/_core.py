@@ -229,6 +229,7 @@ class Question:
         if len(hints) < 2 and self.kind != "thought":
             raise ValueError(f"question {qid} needs at least two hint levels")
         self.qid = qid
+        self.name = qid.rsplit(".", 1)[-1]  # what the student typed: q1, not ch02.q1
         self._hints = list(hints)
         self._solution = solution
 
@@ -255,7 +256,7 @@ class Question:
             level = 1
         level = min(max(level, 1), len(self._hints))
         more = f" (hint {level} of {len(self._hints)}" + (
-            f"; `{self.qid}.hint({level + 1})` for more)" if level < len(self._hints) else ")"
+            f"; `{self.name}.hint({level + 1})` for more)" if level < len(self._hints) else ")"
         )
         return f"**Hint{more}.** {self._hints[level - 1]}"
 
@@ -305,7 +306,7 @@ class ValueQuestion(Question):
         if ok:
             return PASSED, f"your {self._what} is right."
         detail = f" ({reason})" if reason else ""
-        return FAILED, f"your {self._what} {_short(answer)} is not right{detail}. Try `{self.qid}.hint()`."
+        return FAILED, f"your {self._what} {_short(answer)} is not right{detail}. Try `{self.name}.hint()`."
 
 
 @dataclass(frozen=True)
@@ -416,7 +417,7 @@ class ChoiceQuestion(Question):
         if key == self._correct:
             return PASSED, "right choice."
         why = self._feedback.get(key, "")
-        return FAILED, f"{key!r} is not right. {why}".strip() + f" Try `{self.qid}.hint()`."
+        return FAILED, f"{key!r} is not right. {why}".strip() + f" Try `{self.name}.hint()`."
 
 
 class ThoughtQuestion(Question):
@@ -425,7 +426,7 @@ class ThoughtQuestion(Question):
     kind = "thought"
 
     def _grade(self, answer):
-        return UNGRADED, "open question, not auto-checked: compare your answer with `" + self.qid + ".solution()`."
+        return UNGRADED, "open question, not auto-checked: compare your answer with `" + self.name + ".solution()`."
 
 
 def isclose_scalar(a, b, rtol=1e-9, atol=1e-12) -> bool:

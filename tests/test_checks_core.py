@@ -1,0 +1,176 @@
+"""The exercise-checking engine: never raises, reports clearly, records results."""
+import json
+import time
+
+import numpy as np
+import pytest
+
+from tutorial_lib.checks import (
+    FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, Case, ChoiceQuestion, FunctionQuestion,
+    ThoughtQuestion, ValueQuestion, ____, export_results, reset_results, results,
+)
+from tutorial_lib.checks._core import CheckResult, default_compare, run_with_timeout
+
+HINTS = ["first hint", "second hint"]
+
+
+@pytest.fixture(autouse=True)
+def _clean_registry():
+    reset_results()
+    yield
+    reset_results()
+
+
+def test_placeholder_is_a_singleton_with_a_readable_repr():
+    import copy
+    import pickle
+
+    assert repr(____) == "____"
+    assert copy.deepcopy(____) is ____
+    assert pickle.loads(pickle.dumps(____)) is ____
+
+
+def test_value_question_statuses_and_messages():
+    q = ValueQuestion("v1", 2.5, hints=HINTS, solution="2.5")
+    assert q.evaluate(____).status == NOT_ATTEMPTED
+    assert q.evaluate(2.5 + 1e-9).status == PASSED
+    wrong = q.evaluate(3)
+    assert wrong.status == FAILED and "3" in wrong.message and "hint" in wrong.message
+    shape = ValueQuestion("v2", [1.0, 2.0], hints=HINTS).evaluate([1.0, 2.0, 3.0])
+    assert shape.status == FAILED and "shape" in shape.message
+    assert ValueQuestion("v3", "abc", hints=HINTS).evaluate(" ABC ").status == PASSED
+    assert ValueQuestion("v4", True, hints=HINTS).evaluate(1).status == FAILED
+
+
+def test_value_question_lazy_expected_and_custom_compare():
+    calls = []
+    q = ValueQuestion("v5", lambda: calls.append(1) or 7.0, hints=HINTS)
+    assert not calls
+    assert q.evaluate(7.0).passed and calls
+    parity = ValueQuestion("v6", 4, hints=HINTS, compare=lambda e, g: (g % 2 == e % 2, "parity differs"))
+    assert parity.evaluate(10).passed
+    assert "parity" in parity.evaluate(3).message
+
+
+def test_check_never_raises_even_when_comparison_explodes():
+    def explode(expected, got):
+        raise RuntimeError("boom")
+
+    q = ValueQuestion("v7", 1, hints=HINTS, compare=explode)
+    res = q.evaluate(1)
+    assert res.status == FAILED and "boom" in res.message
+    q.check(object())  # prints, does not raise
+
+
+def square(x):
+    return np.asarray(x, dtype=float) ** 2
+
+
+def _cases(rng):
+    yield Case((2.0,), description="a positive number")
+    yield Case((np.array([-1.0, 3.0]),), description="a vector")
+    for _ in range(3):
+        yield Case((rng.normal(size=4),), description="random vector")
+
+
+def test_function_question_reports_failing_case_expected_and_got():
+    q = FunctionQuestion("f1", square, _cases, hints=HINTS, solution="x**2")
+    assert q.evaluate(square).status == PASSED
+    res = q.evaluate(lambda x: np.asarray(x) * 2)
+    assert res.status == FAILED
+    assert "a vector" in res.message and "expected" in res.message and "got" in res.message
+
+
+def test_function_question_catches_exceptions_timeouts_and_non_callables():
+    q = FunctionQuestion("f2", square, _cases, hints=HINTS, timeout=0.3)
+    res = q.evaluate(lambda x: 1 / 0)
+    assert res.status == FAILED and "ZeroDivisionError" in res.message
+
+    def forever(x):
+        while True:
+            pass
+
+    start = time.perf_counter()
+    res = q.evaluate(forever)
+    assert res.status == FAILED and "stopped" in res.message
+    assert time.perf_counter() - start < 5
+    assert q.evaluate(42).status == FAILED
+    assert q.evaluate(lambda x: ____).status == NOT_ATTEMPTED
+
+
+def test_function_question_does_not_let_the_student_mutate_the_cases():
+    def mutating(x):
+        x[...] = 0
+        return np.asarray(x) ** 2
+
+    q = FunctionQuestion("f3", square, [Case((np.array([1.0, 2.0]),))], hints=HINTS)
+    assert q.evaluate(mutating).status == FAILED
+    assert q.cases()[0].args[0].tolist() == [1.0, 2.0]
+
+
+def test_run_with_timeout_in_a_worker_thread():
+    import threading
+
+    box = {}
+
+    def worker():
+        try:
+            run_with_timeout(time.sleep, (5,), timeout=0.2)
+        except TimeoutError as exc:
+            box["err"] = exc
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join(3)
+    assert isinstance(box.get("err"), TimeoutError)
+
+
+def test_choice_question_multiple_choice_and_true_false():
+    mc = ChoiceQuestion("c1", {"a": "one", "b": "two"}, "b", hints=HINTS, feedback={"a": "not one"})
+    assert mc.evaluate("B").passed and mc.evaluate("(b)").passed
+    wrong = mc.evaluate("a")
+    assert wrong.status == FAILED and "not one" in wrong.message
+    assert "allowed" in mc.evaluate("z").message
+    tf = ChoiceQuestion("c2", {True: "true", False: "false"}, True, hints=HINTS)
+    assert tf.evaluate(True).passed and tf.evaluate("true").passed
+    assert tf.evaluate(False).status == FAILED
+
+
+def test_thought_question_is_ungraded_and_has_a_solution():
+    t = ThoughtQuestion("t1", solution="because")
+    assert t.evaluate(____).status == NOT_ATTEMPTED
+    assert t.evaluate("my essay").status == UNGRADED
+
+
+def test_hints_have_levels_and_are_clamped():
+    q = ValueQuestion("h1", 1, hints=HINTS)
+    assert "first hint" in q.hint_text(1) and "h1.hint(2)" in q.hint_text(1)
+    assert "q7.hint(2)" in ValueQuestion("ch09.q7", 1, hints=HINTS).hint_text(1)
+    assert "second hint" in q.hint_text(2)
+    assert "second hint" in q.hint_text(99) and "first hint" in q.hint_text(-3)
+    with pytest.raises(ValueError):
+        ValueQuestion("h2", 1, hints=["only one"])
+
+
+def test_results_are_recorded_and_exported(tmp_path):
+    ValueQuestion("r1", 1, hints=HINTS).evaluate(1)
+    ValueQuestion("r2", 1, hints=HINTS).evaluate(____)
+    ValueQuestion("r1", 1, hints=HINTS).evaluate(2)  # latest attempt wins
+    statuses = {r.question_id: r.status for r in results()}
+    assert statuses == {"r1": FAILED, "r2": NOT_ATTEMPTED}
+    data = json.loads(export_results(tmp_path / "scores.json"))
+    assert {d["question_id"] for d in data} == {"r1", "r2"}
+    assert json.loads((tmp_path / "scores.json").read_text()) == data
+
+
+def test_rendering_plain_and_markdown(capsys):
+    res = CheckResult("x1", PASSED, "fine")
+    assert "PASSED" in str(res) and "color" in res._repr_markdown_()
+    ValueQuestion("x2", 1, hints=HINTS).check(1)
+    assert "PASSED" in capsys.readouterr().out
+
+
+def test_default_compare_nan_and_types():
+    assert default_compare(1.0, float("nan"))[0] is False
+    assert default_compare([1, 2], "ab")[0] is False
+    assert default_compare(np.array([1.0, 2.0]), (1.0, 2.0))[0] is True

@@ -1,0 +1,54 @@
+"""Chapter 00 (warm-up): the smallest example of a decision that jumps while distances move smoothly.
+
+A point is assigned to its nearest centre. Its distances to the centres are continuous
+(1-Lipschitz) functions of its position, but the *label* -- the decision -- is piecewise
+constant and jumps where two distances tie. The whole course studies this gap between a
+calm solution and a discontinuous decision (Zheng & Li, Section 2).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import check_data_matrix
+
+__all__ = ["NearestCentreAssignment", "nearest_centre_assignment"]
+
+
+@dataclass(frozen=True)
+class NearestCentreAssignment:
+    """Labels and distances of points to centres.
+
+    Attributes
+    ----------
+    labels : ndarray of shape (n_samples,)
+        Index of the nearest centre (ties go to the lower index).
+    distances : ndarray of shape (n_samples, n_centres)
+        Euclidean distances ``||x_i - c_k||_2``.
+    """
+
+    labels: np.ndarray
+    distances: np.ndarray
+
+
+def nearest_centre_assignment(points, centres) -> NearestCentreAssignment:
+    r"""Assign each point to its nearest centre.
+
+    .. math:: \ell(x_i) = \arg\min_k \|x_i - c_k\|_2
+
+    Parameters
+    ----------
+    points : array-like of shape (n_samples, n_features)
+    centres : array-like of shape (n_centres, n_features)
+
+    Returns
+    -------
+    NearestCentreAssignment
+    """
+    X = check_data_matrix(points, "points")
+    C = check_data_matrix(centres, "centres")
+    if C.shape[1] != X.shape[1]:
+        raise ValueError(f"centres have {C.shape[1]} features but points have {X.shape[1]}")
+    distances = np.sqrt(((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2))
+    return NearestCentreAssignment(labels=np.argmin(distances, axis=1), distances=distances)
