@@ -1,0 +1,151 @@
+"""Chapter 04 questions: reference answers pass, typical slips fail helpfully, blanks are 'not attempted'.
+
+The hard-coded expected values of ch04 are re-derived here independently (matrix definition, brute force,
+scikit-learn's NMI); q2 and q6 use library references that tests/test_deviation.py checks against the
+matrix definition and brute force.
+"""
+
+import numpy as np
+import pytest
+from scipy.optimize import linear_sum_assignment
+from sklearn.metrics import normalized_mutual_info_score
+from sklearn.metrics.cluster import contingency_matrix
+
+from tutorial_lib.checks import ____
+from tutorial_lib.checks.ch04 import q1, q2, q3, q4, q5, q6, q7, q8
+
+# independent references (matrix definition, brute-force matching) shared with the library tests
+from test_deviation import _brute_nchg, _matrix_delta
+
+QUESTIONS = [q1, q2, q3, q4, q5, q6, q7, q8]
+
+
+# --- reference answers, written as a student would ---------------------------------------------
+def delta_from_table(labels_ref, labels_new):
+    N = contingency_matrix(labels_ref, labels_new).astype(np.int64)
+    r, c = N.sum(axis=1), N.sum(axis=0)
+    return int(r @ r + c @ c - 2 * (N * N).sum())
+
+
+def n_changed(labels_ref, labels_new):
+    N = contingency_matrix(labels_ref, labels_new)
+    rows, cols = linear_sum_assignment(N, maximize=True)
+    return int(len(labels_ref) - N[rows, cols].sum())
+
+
+def test_expected_values_independently():
+    # q1: (6, 3, 4), two points V1 -> V2 and one V1 -> V3
+    ref = np.repeat([0, 1, 2], [6, 3, 4])
+    new = ref.copy()
+    new[3:5], new[5] = 1, 2
+    assert _matrix_delta(ref, new) == q1.expected == 42
+    # q3: strictly increasing prefix of 2 s (n - s), n1 = 30, n2 = 11
+    seq = [_matrix_delta(np.repeat([0, 1], [30, 11]), np.repeat([0, 1], [30 - s, 11 + s])) for s in range(31)]
+    s_star = next(s for s in range(1, 31) if seq[s] <= seq[s - 1]) - 1
+    assert s_star == q3.expected == 20
+    # q5: Nchg along Examples 5-7 extended to s = 4 is not monotone
+    values = [_brute_nchg(np.repeat([0, 1], [4, 1]), np.repeat([0, 1], [4 - s, 1 + s])) for s in range(5)]
+    assert values == [0, 1, 2, 2, 1]
+    # q7: the only t with NMI = 0 (two non-empty new clusters)
+    hits = []
+    for t in range(13):
+        ref = np.repeat([0, 1], [6, 12])
+        new = ref.copy()
+        new[4:6] = 1
+        new[6:6 + t] = 0
+        if len(np.unique(new)) == 2 and normalized_mutual_info_score(ref, new) < 1e-12:
+            hits.append(t)
+    assert hits == [q7.expected] == [8]
+
+
+@pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q.qid)
+def test_placeholder_not_attempted(q):
+    assert q.evaluate(____).status == "not attempted"
+
+
+@pytest.mark.parametrize("q", QUESTIONS[:-1], ids=lambda q: q.qid)
+def test_hints_and_solution(q):
+    assert "hint 1 of" in q.hint_text(1) and "hint 2 of" in q.hint_text(2)
+    assert q._solution
+
+
+def test_q1():
+    assert q1.evaluate(42).passed
+    r = q1.evaluate(21)
+    assert r.status == "failed" and "unordered" in r.message
+    assert "per group" in q1.evaluate(44).message
+    assert q1.evaluate(40).status == "failed"
+
+
+def test_q2_function():
+    assert q2.evaluate(delta_from_table).passed
+    assert q2.evaluate(lambda a, b: _matrix_delta(a, b)).passed
+
+    def half(a, b):
+        return delta_from_table(a, b) // 2
+
+    r = q2.evaluate(half)
+    assert r.status == "failed" and "half" in r.message
+
+    def label_diff(a, b):  # not invariant to relabelling
+        return 2 * int(np.sum(np.asarray(a) != np.asarray(b)))
+
+    r = q2.evaluate(label_diff)
+    assert r.status == "failed" and "case" in r.message
+
+    def blank(a, b):
+        return ____
+
+    assert q2.evaluate(blank).status == "not attempted"
+
+    def crashes(a, b):
+        raise RuntimeError("boom")
+
+    assert "RuntimeError" in q2.evaluate(crashes).message
+
+
+def test_q3():
+    assert q3.evaluate(20).passed
+    assert "stays the same" in q3.evaluate(21).message
+    assert "path ends" in q3.evaluate(30).message
+
+
+def test_q4():
+    assert q4.evaluate("a").passed
+    assert "adjusted" in q4.evaluate("c").message
+    assert q4.evaluate("z").status == "failed"
+
+
+def test_q5():
+    assert q5.evaluate(False).passed
+    assert q5.evaluate("false").passed
+    assert q5.evaluate(True).status == "failed"
+
+
+def test_q6_function():
+    assert q6.evaluate(n_changed).passed
+    assert q6.evaluate(lambda a, b: _brute_nchg(np.asarray(a), np.asarray(b))).passed
+
+    def no_matching(a, b):
+        return int(np.sum(np.asarray(a) != np.asarray(b)))
+
+    r = q6.evaluate(no_matching)
+    assert r.status == "failed" and "expected" in r.message
+
+    def square_only(a, b):  # truncates to a square table: wrong when the numbers of clusters differ
+        N = contingency_matrix(a, b)
+        k = min(N.shape)
+        rows, cols = linear_sum_assignment(N[:k, :k], maximize=True)
+        return int(len(a) - N[:k, :k][rows, cols].sum())
+
+    assert q6.evaluate(square_only).status == "failed"
+
+
+def test_q7():
+    assert q7.evaluate(8).passed
+    assert "fraction" in q7.evaluate(4).message
+    assert "proportional" in q7.evaluate(6).message
+
+
+def test_q8_thought():
+    assert q8.evaluate("anything").status == "ungraded"

@@ -1,0 +1,217 @@
+"""Questions for the exercise sheet ``04_delta_measure`` (deviation functions, Theorems 4-5)."""
+import numpy as np
+
+from ..deviation import changed_points, delta_measure
+from ._core import Case, ChoiceQuestion, FunctionQuestion, ThoughtQuestion, ValueQuestion, default_compare
+
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"]
+
+
+def _compare_with_reasons(reasons):
+    """A compare function for ValueQuestion: exact match, and a targeted message for known slips."""
+
+    def compare(expected, got):
+        ok, reason = default_compare(expected, got)
+        if ok:
+            return True, ""
+        for wrong, message in reasons.items():
+            if default_compare(wrong, got)[0]:
+                return False, message
+        return False, reason
+
+    return compare
+
+
+# --- q1: delta by hand ------------------------------------------------------------------------
+q1 = ValueQuestion(
+    "ch04.q1",
+    42,
+    what="value of delta",
+    compare=_compare_with_reasons({
+        21: "that is the number of *unordered* pairs that changed; the Frobenius norm counts (i, j) and (j, i)",
+        44: "this is 2 s (n - s) with n = 13 for all three moves together; count the pairs per group of movers",
+    }),
+    hints=[
+        "Count unordered pairs whose status changes: movers vs. the points left in V1, movers to V2 vs. "
+        "movers to V3, movers vs. their new cluster. Then double (ordered pairs).",
+        "Theorem 5: delta = (s1 + s2)(2 n1 - s1 - s2) + s1 (2 n2 - s1) + s2 (2 n3 - s2) with "
+        "(n1, n2, n3) = (6, 3, 4), s1 = 2, s2 = 1.",
+    ],
+    solution=(
+        "Unordered pairs: 3 movers x 3 stayers = 9, 2 x 1 movers to different clusters = 2, 2 x 3 + 1 x 4 = 10 "
+        "new cluster-mates: 21 pairs, so delta = 42. Theorem 5: 3 * 9 + 2 * 4 + 1 * 7 = 42."
+    ),
+)
+
+
+# --- q2: delta from the contingency table -----------------------------------------------------
+def _delta_cases(rng):
+    yield Case((np.array([0, 0, 0, 0, 1]), np.array([0, 0, 0, 1, 1])), description="Example 5")
+    yield Case((np.array([0] * 9 + [1, 2]), np.array([0, 0, 0, 1, 1, 1, 2, 2, 2, 1, 2])), description="Example 11")
+    yield Case((np.array([3, 3, 7, 7, 7]), np.array([7, 7, 3, 3, 3])), description="a relabelling")
+    yield Case((np.array([0, 1, 2, 3]), np.array([5, 5, 5, 5])), description="4 clusters vs 1")
+    yield Case((np.array([4]), np.array([-1])), description="a single point")
+    for n, ka, kb in [(30, 3, 5), (100, 2, 2), (250, 7, 4)]:
+        a = rng.integers(0, ka, n)
+        b = rng.integers(-2, kb - 2, n)
+        yield Case((a, b), description=f"random, n = {n}, {ka} vs {kb} clusters")
+
+
+def _as_int_compare(expected, got):
+    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
+        return False, f"expected a number, got {type(got).__name__}"
+    if got == expected:
+        return True, ""
+    if 2 * got == expected:
+        return False, "you got half the value: unordered pairs; delta counts ordered pairs"
+    return False, f"off by {got - expected}"
+
+
+q2 = FunctionQuestion(
+    "ch04.q2",
+    delta_measure,
+    _delta_cases,
+    compare=_as_int_compare,
+    hints=[
+        "Build the contingency table N (N[a, b] = points in old cluster a and new cluster b), e.g. with "
+        "`sklearn.metrics.cluster.contingency_matrix(labels_ref, labels_new)`. Ordered pairs together in the old "
+        "partition: sum of squared row sums; in the new one: sum of squared column sums; in both: sum of N**2.",
+        "`N = contingency_matrix(a, b); return int((N.sum(1)**2).sum() + (N.sum(0)**2).sum() - 2*(N**2).sum())`",
+    ],
+    solution=(
+        "```python\nfrom sklearn.metrics.cluster import contingency_matrix\n\n"
+        "def delta_from_table(labels_ref, labels_new):\n"
+        "    N = contingency_matrix(labels_ref, labels_new).astype(np.int64)\n"
+        "    r, c = N.sum(axis=1), N.sum(axis=0)\n"
+        "    return int(r @ r + c @ c - 2 * (N * N).sum())\n```\n"
+        "No n x n matrix is formed: O(n log n) time, exact integers."
+    ),
+)
+
+
+# --- q3: where 2 s (n - s) stops increasing ---------------------------------------------------
+q3 = ValueQuestion(
+    "ch04.q3",
+    20,
+    what="s*",
+    compare=_compare_with_reasons({
+        21: "delta(21) = 2*21*20 = delta(20): from 20 to 21 delta stays the same, it does not increase",
+        30: "s = n1 = 30 is where the path ends, but delta turns down long before that",
+        19: "check delta(20) - delta(19) = 2 (n - 2*20 + 1): is it positive for n = 41?",
+    }),
+    hints=[
+        "delta(s) = 2 s (n - s) with n = n1 + n2 = 41. Compute delta(s) - delta(s - 1).",
+        "delta(s) - delta(s - 1) = 2 (n - 2 s + 1) > 0 exactly when s <= floor(n / 2); also s <= n1.",
+    ],
+    solution="s* = min(n1, floor(41 / 2)) = 20. delta(20) = delta(21) = 840 (a tie), then it decreases.",
+)
+
+
+# --- q4: what delta = n(n-1)(1 - RI) means ----------------------------------------------------
+q4 = ChoiceQuestion(
+    "ch04.q4",
+    {
+        "a": "1 - RI is delta divided by the constant n(n-1): it is monotone exactly where delta is, so it "
+             "cannot work where delta fails (when both compare with the clean clustering).",
+        "b": "RI is normalised to [0, 1], which removes the non-monotonicity of delta.",
+        "c": "RI corrects for chance agreement, so it keeps growing where delta turns down.",
+        "d": "The identity only holds for two clusters, so for K = 3 RI and delta can disagree.",
+    },
+    "a",
+    feedback={
+        "b": "Dividing by a positive constant changes the scale, not where a function increases or decreases.",
+        "c": "That is the *adjusted* Rand index (ARI), a different function.",
+        "d": "The derivation (0/1 co-membership matrices, contingency table) works for any numbers of clusters; "
+             "the notebook checks it on random partitions with up to 6 clusters.",
+    },
+    hints=[
+        "Write both as functions of the number of unordered pairs on which the partitions disagree.",
+        "delta = 2 x (disagreeing pairs) and 1 - RI = (disagreeing pairs) / C(n, 2).",
+    ],
+    solution=(
+        "(a). Both count disagreeing pairs, up to a positive factor that depends only on n. A claim that an "
+        "RI-based deviation behaves better than delta must use ARI, or the RI against ground-truth labels."
+    ),
+)
+
+
+# --- q5: Nchg along Examples 5-7 --------------------------------------------------------------
+q5 = ChoiceQuestion(
+    "ch04.q5",
+    {True: "true", False: "false"},
+    False,
+    hints=[
+        "Compute Nchg for sizes (4, 1) and s = 0, 1, 2, 3, 4 points moved from V1 to V2 "
+        "(`spill_partition` and `changed_points`).",
+        "With s = 4 every point is in one new cluster; match it to V1 and only x5 counts as changed.",
+    ],
+    solution="False: Nchg = 0, 1, 2, 2, 1. Matching lets a big new cluster stand for V1, so Nchg falls back.",
+)
+
+
+# --- q6: Nchg with the Hungarian algorithm ----------------------------------------------------
+def _nchg_cases(rng):
+    yield Case((np.array([0, 0, 0, 0, 1]), np.array([1, 1, 1, 1, 1])), description="all of V1 moved")
+    yield Case((np.array([0, 0, 0, 1, 1, 1]), np.array([0, 0, 1, 1, 2, 2])), description="2 vs 3 clusters")
+    yield Case((np.array([0, 0, 1, 1, 2, 2]), np.array([9, 9, 4, 4, 4, 4])), description="3 vs 2 clusters")
+    yield Case((np.array([5, 5, 6, 6]), np.array([6, 6, 5, 5])), description="a relabelling")
+    for n, ka, kb in [(40, 3, 3), (60, 4, 2), (80, 2, 5)]:
+        yield Case((rng.integers(0, ka, n), rng.integers(10, 10 + kb, n)), description=f"random, {ka} vs {kb} clusters")
+
+
+q6 = FunctionQuestion(
+    "ch04.q6",
+    changed_points,
+    _nchg_cases,
+    compare=_as_int_compare,
+    hints=[
+        "Nchg = n - (largest total agreement over one-to-one matchings of old and new clusters). The agreement of "
+        "a matching is a sum of contingency-table entries, one per matched pair.",
+        "`rows, cols = scipy.optimize.linear_sum_assignment(N, maximize=True)`; then "
+        "`n - N[rows, cols].sum()`. It accepts rectangular tables (different numbers of clusters).",
+    ],
+    solution=(
+        "```python\nfrom scipy.optimize import linear_sum_assignment\n"
+        "from sklearn.metrics.cluster import contingency_matrix\n\n"
+        "def n_changed(labels_ref, labels_new):\n"
+        "    N = contingency_matrix(labels_ref, labels_new)\n"
+        "    rows, cols = linear_sum_assignment(N, maximize=True)\n"
+        "    return int(len(labels_ref) - N[rows, cols].sum())\n```"
+    ),
+)
+
+
+# --- q7: make NMI vanish ----------------------------------------------------------------------
+q7 = ValueQuestion(
+    "ch04.q7",
+    8,
+    what="number of points",
+    compare=_compare_with_reasons({
+        6: "with 6 points going back, V2 keeps half of its points but V1 keeps 4/6 of its own: the rows of the "
+           "contingency table are not proportional",
+        4: "the new labels must be independent of the old ones: each old cluster must send the same *fraction* "
+           "of its points across",
+    }),
+    hints=[
+        "NMI = 0 exactly when the contingency table has proportional rows (the new labels are independent of the "
+        "old ones).",
+        "Rows (6 - 2, 2) and (t, 12 - t) are proportional iff 2/6 + t/12 = 1.",
+    ],
+    solution="t = 8: rows (4, 2) and (8, 4) are proportional, so NMI = 0 (new clusters of sizes 12 and 6).",
+)
+
+
+# --- q8: choosing U for an attack -------------------------------------------------------------
+q8 = ThoughtQuestion(
+    "ch04.q8",
+    solution=(
+        "Every deviation between partitions ignores cluster names, so none of them can reward 'more points moved' "
+        "without limit: delta and 1 - RI peak when about half of the pairs disagree, 1 - NMI when the new labels "
+        "are independent of the old ones, Nchg when relabelling stops being the cheaper explanation. An attacker "
+        "maximising U (BL1) is therefore steered towards a maximally scrambled partition, not towards moving as "
+        "many points as possible, and in BL2 a target level delta_0 above the peak is infeasible. Pick U to match "
+        "the goal: Nchg when the goal is 'many points end up in the wrong cluster', 1 - ARI when chance-level "
+        "agreement should count as total failure, delta / 1 - RI when pairwise co-membership is what matters "
+        "(and keep the budget inside the monotone range, Theorems 4-5)."
+    ),
+)
