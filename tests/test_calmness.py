@@ -241,7 +241,7 @@ def test_l2svm_matches_cvxpy(seed, n, d, C, sep):
         return 0.5 * v[:-1] @ v[:-1] + C * np.sum(np.maximum(0, 1 - y * (X @ v[:-1] + v[-1])) ** 2)
 
     assert np.isclose(sol.objective, objective(np.r_[sol.w, sol.b]))
-    assert sol.objective <= objective(ref) * (1 + 1e-12) + 1e-12  # never worse than cvxpy
+    assert sol.objective <= objective(ref) * (1 + 1e-10) + 1e-12  # never worse than cvxpy
     hinge = np.maximum(0, 1 - y * (X @ sol.w + sol.b))
     assert sol.n_active == int(np.sum(hinge > 0))
 
@@ -348,7 +348,7 @@ def test_exact_1d_cvc_reference_is_nonexpansive_and_matches_the_model(seed, n, g
     x = rng.normal(scale=4.0, size=n)
     e = rng.normal(size=n) * rng.choice([1e-3, 1.0, 10.0])
     diff = np.linalg.norm(cvc_1d_exact(x + e, gamma) - cvc_1d_exact(x, gamma))
-    assert diff <= np.linalg.norm(e) * (1 + 1e-12)
+    assert diff <= np.linalg.norm(e) * (1 + 1e-9) + 1e-12
     Y = CVCModel(gamma, tol=1e-10, method="admm").solve(x.reshape(-1, 1)).ravel()
     assert np.allclose(Y, cvc_1d_exact(x, gamma), atol=1e-5 * max(1.0, np.abs(x).max()))
 
