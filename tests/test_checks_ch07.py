@@ -1,0 +1,181 @@
+"""Sheet 07 questions: reference answers pass, typical slips fail helpfully, blanks are 'not attempted'.
+
+Expected values are re-derived here independently: brute force over one-to-one maps (q1), the wall
+distances of q2 by Monte Carlo over directions, the I-FGSM step from its definition (q3), and the
+transfer rate by an explicit loop (q5).
+"""
+import itertools
+
+import numpy as np
+import pytest
+
+from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____, reset_results
+from tutorial_lib.checks.ch07 import q1, q2, q3, q4, q5, q6, q7
+
+ALL = [q1, q2, q3, q4, q5, q6, q7]
+
+
+@pytest.fixture(autouse=True)
+def _clean():
+    reset_results()
+    yield
+    reset_results()
+
+
+def test_every_question_has_two_hints_and_a_solution():
+    for q in ALL:
+        if q.kind != "thought":
+            assert "hint 2 of" in q.hint_text(2)
+        assert q._solution
+
+
+@pytest.mark.parametrize("q", ALL, ids=lambda q: q.qid)
+def test_placeholder_is_not_attempted(q):
+    assert q.evaluate(____).status == NOT_ATTEMPTED
+
+
+# ---------------------------------------------------------------- q1
+def brute_force_hungarian(y, labels):
+    clusters, classes = np.unique(labels), np.unique(y)
+    options = list(classes) + [None] * len(clusters)
+    best = 0
+    for m in set(itertools.permutations(options, len(clusters))):
+        lookup = dict(zip(clusters, m))
+        best = max(best, sum(lookup[l] == t for l, t in zip(labels, y)))
+    return best / len(y)
+
+
+def test_q1_reference_matches_brute_force_on_every_case():
+    for case in q1.cases():
+        assert q1._reference(*case.args) == pytest.approx(brute_force_hungarian(*case.args))
+
+
+def test_q1_grading():
+    from scipy.optimize import linear_sum_assignment
+
+    def good(y_true, labels):
+        classes, yi = np.unique(y_true, return_inverse=True)
+        clusters, ci = np.unique(labels, return_inverse=True)
+        N = np.zeros((clusters.size, classes.size))
+        np.add.at(N, (ci, yi), 1)
+        rows, cols = linear_sum_assignment(N, maximize=True)
+        return N[rows, cols].sum() / len(y_true)
+
+    def no_matching(y_true, labels):  # compares raw ids
+        return np.mean(np.asarray(y_true) == np.asarray(labels))
+
+    def majority(y_true, labels):  # many-to-one: too generous with surplus clusters
+        total = 0
+        for k in np.unique(labels):
+            total += np.bincount(np.asarray(y_true)[np.asarray(labels) == k]).max()
+        return total / len(y_true)
+
+    assert q1.evaluate(good).status == PASSED
+    wrong = q1.evaluate(no_matching)
+    assert wrong.status == FAILED and "swapped names" in wrong.message
+    wrong = q1.evaluate(majority)
+    assert wrong.status == FAILED and "more clusters than classes" in wrong.message
+    assert q1.evaluate(lambda y, l: ____).status == NOT_ATTEMPTED
+    assert q1.evaluate(3).status == FAILED
+
+
+# ---------------------------------------------------------------- q2
+def test_q2_expected_value_by_monte_carlo():
+    C = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 6.0]])
+    z = np.array([1.0, 1.0])
+    angles = np.linspace(0, 2 * np.pi, 20000, endpoint=False)
+    dirs = np.stack([np.cos(angles), np.sin(angles)], 1)
+
+    def flips(r):
+        P = z + r * dirs
+        return np.any(np.argmin(((P[:, None] - C[None]) ** 2).sum(-1), 1) != 0)
+
+    lo, hi = 0.0, 5.0
+    for _ in range(40):  # bisection on the smallest radius at which some direction flips
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if flips(mid) else (mid, hi)
+    assert q2.expected == pytest.approx(hi, abs=1e-4)
+
+
+def test_q2_grading():
+    assert q2.evaluate(1.0).status == PASSED
+    wrong = q2.evaluate(np.sqrt(10) - np.sqrt(2))  # difference of distances, not distance to the wall
+    assert wrong.status == FAILED and "hint" in wrong.message
+    assert q2.evaluate(2.0).status == FAILED  # half the distance between mu_1 and mu_2
+
+
+# ---------------------------------------------------------------- q3
+def step_by_definition(x_t, grad, x0, eps, alpha):
+    out = np.empty_like(x_t)
+    for idx in np.ndindex(x_t.shape):
+        v = x_t[idx] + alpha * (1.0 if grad[idx] > 0 else -1.0 if grad[idx] < 0 else 0.0)
+        v = min(max(v, x0[idx] - eps), x0[idx] + eps)
+        out[idx] = min(max(v, 0.0), 16.0)
+    return out
+
+
+def test_q3_reference_matches_the_definition():
+    for case in q3.cases():
+        assert np.allclose(q3._reference(*case.args), step_by_definition(*case.args))
+
+
+def test_q3_grading():
+    def good(x_t, g, x0, eps, a):
+        return np.clip(np.clip(x_t + a * np.sign(g), x0 - eps, x0 + eps), 0, 16)
+
+    def no_clip(x_t, g, x0, eps, a):
+        return np.clip(x_t + a * np.sign(g), x0 - eps, x0 + eps)
+
+    def ball_around_iterate(x_t, g, x0, eps, a):
+        return np.clip(np.clip(x_t + a * np.sign(g), x_t - eps, x_t + eps), 0, 16)
+
+    assert q3.evaluate(good).status == PASSED
+    no_range = q3.evaluate(no_clip)
+    assert no_range.status == FAILED and "range [0, 16]" in no_range.message
+    ball_on_iterate = q3.evaluate(ball_around_iterate)
+    assert ball_on_iterate.status == FAILED and "leaves the eps-ball" in ball_on_iterate.message
+    assert q3.evaluate(lambda *a: ____).status == NOT_ATTEMPTED
+
+
+# ---------------------------------------------------------------- q4, q6: choices
+def test_q4_grading():
+    assert q4.evaluate("b").status == PASSED
+    wrong = q4.evaluate("c")
+    assert wrong.status == FAILED and "unsupervised" in wrong.message
+    assert q4.evaluate("z").status == FAILED
+
+
+def test_q6_grading():
+    assert q6.evaluate(True).status == PASSED
+    assert q6.evaluate("true").status == PASSED
+    wrong = q6.evaluate(False)
+    assert wrong.status == FAILED and "hint" in wrong.message
+
+
+# ---------------------------------------------------------------- q5
+def rate_by_loop(s_clean, s_adv, t_clean, t_adv):
+    num = den = 0
+    for a, b, c, d in zip(s_clean, s_adv, t_clean, t_adv):
+        if a and c and not b:
+            den += 1
+            num += not d
+    return num / den
+
+
+def test_q5_reference_matches_a_loop():
+    for case in q5.cases():
+        assert q5._reference(*case.args) == pytest.approx(rate_by_loop(*case.args))
+    assert q5._reference(*q5.cases()[0].args) == 0.5
+
+
+def test_q5_grading():
+    good = lambda sc, sa, tc, ta: float(np.mean(~np.asarray(ta)[np.asarray(sc) & np.asarray(tc) & ~np.asarray(sa)]))
+    assert q5.evaluate(good).status == PASSED
+    everyone = lambda sc, sa, tc, ta: float(np.mean(~np.asarray(ta)))
+    wrong = q5.evaluate(everyone)
+    assert wrong.status == FAILED and "denominator" in wrong.message
+
+
+# ---------------------------------------------------------------- q7
+def test_q7_is_ungraded():
+    assert q7.evaluate("test against another surrogate").status == UNGRADED
