@@ -1,0 +1,978 @@
+r"""Convex clustering (CVC): weights, an exact-enough solver, clusterpaths and an estimator.
+
+The model (Example 2 of Zheng & Li; Hocking et al. 2011; Sun, Toh & Yuan 2021) is
+
+.. math::
+
+    \min_{Y}\; \tfrac12 \sum_{i=1}^n \|y_i - x_i\|_2^2
+        + \gamma \sum_{i<j} w_{ij}\, \|y_i - y_j\|_p, \qquad p \in \{1, 2, \infty\}.   \tag{CVC}
+
+Notation: the papers store data as :math:`X \in \mathbb R^{d\times n}` (columns are points);
+this module follows scikit-learn, ``X`` has shape ``(n_samples, n_features)`` and row ``i`` is
+:math:`x_i`. The objective is strongly convex, so ``Y*`` is unique; points ``i`` and ``j`` are
+in the same cluster when :math:`y_i^* = y_j^*`.
+
+Solvers (chosen automatically by :func:`solve_cvc`):
+
+* ``"isotonic"``: one feature and constant weights. Sorting ``x`` turns the penalty into a
+  linear function and CVC into isotonic regression of ``x_(i) - gamma*c*(2i - n - 1)``
+  (course NOTES fact 6). Exact, :math:`O(n\log n)`.
+* ``"admm"``: ADMM on the edge splitting :math:`v_e = y_i - y_j` (Chi & Lange 2015) with
+  over-relaxation and residual balancing. The Y-step solves :math:`(I + \sigma L)Y = R`, with
+  ``L`` the (unweighted) Laplacian of the weight graph, by a sparse LU factorisation reused
+  until ``sigma`` changes; for constant dense weights (complete graph) the closed form
+  :math:`(I + \sigma(nI - 11^\top))^{-1} v = \bar v + (v - \bar v)/(1 + \sigma n)` costs
+  :math:`O(nd)` and nothing is factorised (``method="admm-complete"``).
+
+Every ADMM result carries an honest certificate: the relative KKT residual (as in SSNAL, the
+max of the relative stationarity and complementarity residuals, but normalised by the centred
+data norm so that it is invariant to translating and rescaling the data) and the duality gap
+:math:`P(Y) - D(\Lambda)` of a feasible dual, which bounds the distance to the true solution
+by :math:`\|Y - Y^*\|_F \le \sqrt{2\,\mathrm{gap}}` (the objective is 1-strongly convex).
+
+Clusters are read off by :func:`fusion_partition` / :func:`fusion_labels`: connected components
+of the weight graph restricted to edges with :math:`\|y_i - y_j\|_2 \le \tau\cdot\text{scale}`,
+with a check that the partition does not change over a decade of ``tau``.
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import isotonic_regression
+from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+from scipy.sparse.linalg import splu
+from sklearn.base import BaseEstimator, ClusterMixin
+
+from ._progress import progress
+from ._validation import (
+    check_choice,
+    check_data_matrix,
+    check_int,
+    check_positive,
+    check_weight_matrix,
+)
+
+__all__ = [
+    "knn_gaussian_weights",
+    "phi_from_scale",
+    "uniform_weights",
+    "solve_cvc",
+    "CVCSolution",
+    "cvc_objective",
+    "fusion_partition",
+    "fusion_labels",
+    "FusionResult",
+    "clusterpath",
+    "ClusterPath",
+    "ConvexClustering",
+    "RecoveryView",
+    "recovery_view",
+]
+
+# ADMM settings: over-relaxation, residual balancing (ratio mu, factor tau)
+_ALPHA, _MU, _TAU = 1.6, 10.0, 2.0
+
+
+# ----------------------------------------------------------------------------------------
+# validation helpers
+# ----------------------------------------------------------------------------------------
+def _check_p(p, name="p"):
+    if isinstance(p, str) and p.strip().lower() in ("inf", "infinity"):
+        return np.inf
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{name} must be 1, 2 or np.inf, got {p!r}")
+    p = float(p)
+    if p not in (1.0, 2.0, np.inf):
+        raise ValueError(f"{name} must be one of 1, 2, np.inf, got {p!r}")
+    return np.inf if p == np.inf else int(p)
+
+
+def _rownorm(V, p):
+    """Row-wise p-norm of an (m, d) array."""
+    if V.shape[0] == 0:
+        return np.zeros(0)
+    if p == 2:
+        return np.sqrt(np.einsum("ij,ij->i", V, V))
+    if p == 1:
+        return np.abs(V).sum(axis=1)
+    return np.abs(V).max(axis=1)
+
+
+def _project_l1_rows(V, t):
+    """Euclidean projection of every row of ``V`` onto the l1 ball of radius ``t[row]``.
+
+    Sort-based rule of Duchi et al. (2008), vectorised over rows.
+    """
+    A = np.abs(V)
+    out = V.copy()
+    outside = A.sum(axis=1) > t
+    if not np.any(outside):
+        return out
+    Ao, to = A[outside], t[outside]
+    U = -np.sort(-Ao, axis=1)
+    css = np.cumsum(U, axis=1) - to[:, None]
+    k = np.arange(1, U.shape[1] + 1)
+    cond = U - css / k > 0
+    rho = U.shape[1] - np.argmax(cond[:, ::-1], axis=1)  # last index where cond holds (1-based)
+    theta = css[np.arange(U.shape[0]), rho - 1] / rho
+    out[outside] = np.sign(V[outside]) * np.maximum(Ao - theta[:, None], 0.0)
+    return out
+
+
+def _project_dual_ball(Z, t, p):
+    """Project each row z_e onto {||z||_q <= t_e}, q the conjugate exponent of p."""
+    if p == 2:
+        nrm = _rownorm(Z, 2)
+        scale = np.minimum(1.0, t / np.maximum(nrm, 1e-300))
+        return Z * scale[:, None]
+    if p == 1:
+        return np.clip(Z, -t[:, None], t[:, None])
+    return _project_l1_rows(Z, t)
+
+
+def _prox_norm(V, t, p):
+    """Row-wise prox of t_e * ||.||_p (Moreau: v - projection onto the dual-norm ball)."""
+    if p == 2:
+        nrm = _rownorm(V, 2)
+        shrink = np.maximum(0.0, 1.0 - t / np.maximum(nrm, 1e-300))
+        return V * shrink[:, None]
+    if p == 1:
+        return np.sign(V) * np.maximum(np.abs(V) - t[:, None], 0.0)
+    return V - _project_l1_rows(V, t)
+
+
+# ----------------------------------------------------------------------------------------
+# weights
+# ----------------------------------------------------------------------------------------
+def uniform_weights(n):
+    """Uniform weights ``w_ij = 1`` for all pairs ``i != j`` (the paper's 1-D examples).
+
+    Parameters
+    ----------
+    n : int
+        Number of points (>= 1).
+
+    Returns
+    -------
+    ndarray of shape (n, n)
+        Dense matrix ``ones(n, n) - eye(n)``. :func:`solve_cvc` recognises constant dense
+        weights and uses the exact 1-D path or the O(nd) closed-form linear solve.
+    """
+    n = check_int(n, "n", minimum=1)
+    return np.ones((n, n)) - np.eye(n)
+
+
+def _sq_knn_distances(X, n_neighbors):
+    from sklearn.neighbors import NearestNeighbors
+
+    nn = NearestNeighbors(n_neighbors=n_neighbors + 1).fit(X)
+    dist, ind = nn.kneighbors(X)
+    # drop the point itself (it is the first neighbour unless duplicates tie with it)
+    n = X.shape[0]
+    rows, cols, d2 = [], [], []
+    for k in range(n_neighbors + 1):
+        rows.append(np.arange(n))
+        cols.append(ind[:, k])
+        d2.append(dist[:, k] ** 2)
+    rows, cols, d2 = np.concatenate(rows), np.concatenate(cols), np.concatenate(d2)
+    keep = rows != cols
+    return rows[keep], cols[keep], d2[keep]
+
+
+def phi_from_scale(X, n_neighbors=10, target=0.5):
+    r"""Choose the Gaussian bandwidth ``phi`` from the data scale.
+
+    Rule: the *median* weight over the k-nearest-neighbour pairs equals ``target``, i.e.
+
+    .. math::  \phi = \frac{-\ln(\text{target})}{\operatorname{median}_{(i,j)\in kNN}\|x_i - x_j\|_2^2}.
+
+    With the default ``target = 0.5`` a typical neighbour pair gets weight 1/2 whatever the
+    units of ``X`` (the fixed ``phi = 0.5`` of the SSNAL settings assumes standardised data;
+    on raw 13-D Wine it makes the weights collapse to ~1e-6).
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+    n_neighbors : int, 1 <= n_neighbors < n_samples
+    target : float in (0, 1)
+
+    Returns
+    -------
+    float
+        ``phi > 0`` (if all neighbour distances are 0 the median is replaced by 1).
+    """
+    X = check_data_matrix(X, "X", min_samples=2)
+    n_neighbors = check_int(n_neighbors, "n_neighbors", minimum=1)
+    if n_neighbors >= X.shape[0]:
+        raise ValueError(f"n_neighbors must be < n_samples = {X.shape[0]}, got {n_neighbors}")
+    target = check_positive(target, "target")
+    if not target < 1:
+        raise ValueError(f"target must be in (0, 1), got {target}")
+    _, _, d2 = _sq_knn_distances(X, n_neighbors)
+    med = float(np.median(d2))
+    if med <= 0:
+        med = 1.0
+    return -np.log(target) / med
+
+
+def knn_gaussian_weights(X, n_neighbors=10, phi=0.5, *, connect=False):
+    r"""Gaussian kNN weights :math:`w_{ij} = \exp(-\phi\|x_i - x_j\|_2^2)` on the kNN union graph.
+
+    ``w_ij > 0`` iff ``j`` is among the ``n_neighbors`` nearest neighbours of ``i`` or vice
+    versa (symmetric, zero diagonal); this is the weight of Sun, Toh & Yuan (2021), used
+    with k = 10, phi = 0.5 in their SSNAL code and by Chi & Lange (2015) with k = 5.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+    n_neighbors : int, 1 <= n_neighbors < n_samples
+    phi : float > 0 or "scale"
+        Bandwidth; ``"scale"`` uses :func:`phi_from_scale` (median kNN weight 1/2).
+    connect : bool, default False
+        If True and the kNN graph has several connected components, add the shortest edges
+        joining them (the cross-component edges of a Euclidean minimum spanning tree, added
+        in Kruskal order), so the weight graph is connected. Needs O(n^2) memory.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix of shape (n_samples, n_samples)
+        Weights that underflow to 0 (far pairs, large ``phi``) are dropped.
+    """
+    X = check_data_matrix(X, "X", min_samples=2)
+    n = X.shape[0]
+    n_neighbors = check_int(n_neighbors, "n_neighbors", minimum=1)
+    if n_neighbors >= n:
+        raise ValueError(f"n_neighbors must be < n_samples = {n}, got {n_neighbors}")
+    if isinstance(phi, str):
+        check_choice(phi, "phi", ("scale",))
+        phi = phi_from_scale(X, n_neighbors)
+    phi = check_positive(phi, "phi")
+    if not isinstance(connect, (bool, np.bool_)):
+        raise TypeError(f"connect must be a bool, got {type(connect).__name__}")
+    rows, cols, d2 = _sq_knn_distances(X, n_neighbors)
+    if connect:
+        A = sp.csr_matrix((np.ones_like(d2), (rows, cols)), shape=(n, n))
+        n_comp, comp = connected_components(A, directed=False)
+        if n_comp > 1:
+            from scipy.spatial.distance import pdist, squareform
+
+            D = squareform(pdist(X))
+            # exact ties at distance 0 would be dropped by the sparse MST: nudge them up
+            D[(D == 0) & ~np.eye(n, dtype=bool)] = 1e-300
+            mst = minimum_spanning_tree(D).tocoo()
+            order = np.argsort(mst.data, kind="stable")
+            parent = np.arange(n_comp)
+
+            def find(a):
+                while parent[a] != a:
+                    parent[a] = parent[parent[a]]
+                    a = parent[a]
+                return a
+
+            extra_r, extra_c = [], []
+            for e in order:
+                i, j = mst.row[e], mst.col[e]
+                a, b = find(comp[i]), find(comp[j])
+                if a != b:
+                    parent[a] = b
+                    extra_r.append(i)
+                    extra_c.append(j)
+            extra_r, extra_c = np.array(extra_r), np.array(extra_c)
+            rows = np.concatenate([rows, extra_r])
+            cols = np.concatenate([cols, extra_c])
+            d2 = np.concatenate([d2, np.sum((X[extra_r] - X[extra_c]) ** 2, axis=1)])
+    w = np.exp(-phi * d2)
+    W = sp.coo_matrix((w, (rows, cols)), shape=(n, n)).tocsr()
+    W = W.maximum(W.T).tocsr()  # union of the kNN lists, symmetric (duplicates are equal)
+    W.setdiag(0)
+    W.eliminate_zeros()
+    W.sort_indices()
+    return W
+
+
+# ----------------------------------------------------------------------------------------
+# internal: the weight graph
+# ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Graph:
+    n: int
+    i: np.ndarray  # edge tails (i < j)
+    j: np.ndarray
+    w: np.ndarray  # edge weights
+    constant: float | None  # c if the graph is complete with constant weight c, else None
+
+    @property
+    def n_edges(self):
+        return self.i.shape[0]
+
+
+def _graph_from_weights(weights, n, name="weights"):
+    """Validate ``weights`` and return its edge list (upper triangle)."""
+    dense_const = None
+    if not sp.issparse(weights) and isinstance(weights, np.ndarray) and weights.ndim == 2 \
+            and weights.shape == (n, n) and n >= 2:
+        off = weights[~np.eye(n, dtype=bool)]
+        if np.all(np.isfinite(off)) and off.size and np.all(off == off[0]) and off[0] > 0:
+            if np.all(np.diag(weights) == 0):
+                dense_const = float(off[0])
+    W = check_weight_matrix(weights, n, name)
+    T = sp.triu(W, k=1).tocoo()
+    i, j, w = T.row.astype(np.int64), T.col.astype(np.int64), T.data.astype(float)
+    order = np.lexsort((j, i))
+    i, j, w = i[order], j[order], w[order]
+    if dense_const is None and n >= 2 and i.shape[0] == n * (n - 1) // 2 and np.all(w == w[0]):
+        dense_const = float(w[0])
+    return _Graph(n, i, j, w, dense_const)
+
+
+def _incidence(g):
+    """Sparse edge-node incidence matrix B (E x n): (B Y)_e = y_i - y_j."""
+    E = g.n_edges
+    data = np.concatenate([np.ones(E), -np.ones(E)])
+    rows = np.concatenate([np.arange(E), np.arange(E)])
+    cols = np.concatenate([g.i, g.j])
+    return sp.csr_matrix((data, (rows, cols)), shape=(E, g.n))
+
+
+def _objective(X, Y, gamma, g, p):
+    fit = 0.5 * _fro(Y - X) ** 2
+    if g.n_edges == 0:
+        return fit
+    return fit + gamma * float(np.einsum("i,i->", g.w, _rownorm(Y[g.i] - Y[g.j], p)))
+
+
+def cvc_objective(X, Y, gamma, weights, p=2):
+    r"""Value of the CVC objective :math:`\tfrac12\|Y - X\|_F^2 + \gamma\sum_{i<j} w_{ij}\|y_i - y_j\|_p`.
+
+    Parameters
+    ----------
+    X, Y : arrays of shape (n_samples, n_features)
+        Data and candidate centroids (rows are points; the paper's columns).
+    gamma : float > 0
+    weights : (n, n) array or sparse matrix, symmetric, non-negative, zero diagonal
+    p : {1, 2, np.inf}
+
+    Returns
+    -------
+    float
+    """
+    X = check_data_matrix(X, "X")
+    Y = check_data_matrix(Y, "Y")
+    if Y.shape != X.shape:
+        raise ValueError(f"Y must have the shape of X {X.shape}, got {Y.shape}")
+    gamma = check_positive(gamma, "gamma")
+    p = _check_p(p)
+    g = _graph_from_weights(weights, X.shape[0])
+    return _objective(X, Y, gamma, g, p)
+
+
+# ----------------------------------------------------------------------------------------
+# reading clusters off a solution
+# ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FusionResult:
+    """Partition read off centroids by thresholded fusion.
+
+    Attributes
+    ----------
+    labels : ndarray of int, shape (n,)
+        Cluster labels numbered by first appearance (point 0 has label 0).
+    n_clusters : int
+    fusion_gap : float
+        (smallest norm of a weight-graph edge *between* clusters) / (largest norm of an edge
+        used to fuse), i.e. the factor by which ``tau`` can move without changing the
+        partition. ``inf`` when one side is empty or nothing fused is non-zero.
+    stable : bool
+        The partition is the same at ``tau / sqrt(10)`` and ``tau * sqrt(10)``.
+    threshold : float
+        ``tau * scale`` actually used.
+    """
+
+    labels: np.ndarray
+    n_clusters: int
+    fusion_gap: float
+    stable: bool
+    threshold: float
+
+
+def _components(n, i, j, mask):
+    A = sp.csr_matrix((np.ones(int(mask.sum())), (i[mask], j[mask])), shape=(n, n))
+    _, lab = connected_components(A, directed=False)
+    return _canonical(lab)
+
+
+def _canonical(lab):
+    _, first, inv = np.unique(lab, return_index=True, return_inverse=True)
+    rank = np.empty(first.shape[0], dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(first.shape[0])
+    return rank[inv.ravel()]
+
+
+def _fusion(Y, g, tau, scale):
+    n = Y.shape[0]
+    if g.n_edges == 0:
+        return FusionResult(np.arange(n), n, np.inf, True, tau * scale)
+    nrm = _rownorm(Y[g.i] - Y[g.j], 2)
+    thr = tau * scale
+    fused = nrm <= thr
+    labels = _components(n, g.i, g.j, fused)
+    lo = _components(n, g.i, g.j, nrm <= thr / np.sqrt(10))
+    hi = _components(n, g.i, g.j, nrm <= thr * np.sqrt(10))
+    stable = bool(np.array_equal(lo, labels) and np.array_equal(hi, labels))
+    between = labels[g.i] != labels[g.j]
+    largest_fused = float(nrm[fused].max()) if np.any(fused) else 0.0
+    smallest_between = float(nrm[between].min()) if np.any(between) else np.inf
+    if largest_fused == 0.0 or not np.isfinite(smallest_between):
+        gap = np.inf
+    else:
+        gap = smallest_between / largest_fused
+    return FusionResult(labels, int(labels.max()) + 1, float(gap), stable, float(thr))
+
+
+def _default_scale(A):
+    ptp = float(np.max(np.ptp(A, axis=0))) if A.shape[0] > 1 else 0.0
+    return max(ptp, float(np.max(np.abs(A))), 1e-12)
+
+
+def fusion_partition(Y, weights, tau=1e-4, scale=None):
+    r"""Clusters of a CVC solution: components of :math:`\{(i,j): w_{ij} > 0,\ \|y_i - y_j\|_2 \le \tau s\}`.
+
+    Connected components (``scipy.sparse.csgraph``) of the weight graph restricted to edges
+    whose centroids coincide up to ``tau * scale``. Components are transitive by
+    construction (never a greedy "group around a reference point" rule), and the result
+    says whether the partition is stable over a decade of ``tau`` and how clear-cut it is.
+
+    Parameters
+    ----------
+    Y : array of shape (n_samples, n_features)
+        Centroids (e.g. ``CVCSolution.Y``).
+    weights : (n, n) array or sparse matrix
+        The weight graph of the CVC problem (only its sparsity pattern is used).
+    tau : float > 0, default 1e-4
+        Relative fusion tolerance.
+    scale : float > 0, optional
+        Length scale; default ``max(largest coordinate range of Y, max |Y|)``. :func:`solve_cvc`
+        passes the same quantity computed on ``X``.
+
+    Returns
+    -------
+    FusionResult
+    """
+    Y = check_data_matrix(Y, "Y")
+    tau = check_positive(tau, "tau")
+    scale = _default_scale(Y) if scale is None else check_positive(scale, "scale")
+    g = _graph_from_weights(weights, Y.shape[0])
+    return _fusion(Y, g, tau, scale)
+
+
+def fusion_labels(Y, weights, tau=1e-4, scale=None):
+    """Label vector of :func:`fusion_partition` (same arguments); labels by first appearance."""
+    return fusion_partition(Y, weights, tau=tau, scale=scale).labels
+
+
+# ----------------------------------------------------------------------------------------
+# the solver
+# ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CVCSolution:
+    """Result of :func:`solve_cvc`.
+
+    Attributes
+    ----------
+    Y : ndarray (n_samples, n_features)
+        Centroids (rows ``y_i``; the paper's columns).
+    labels : ndarray of int
+        Partition read off ``Y`` by :func:`fusion_partition` (labels by first appearance).
+    n_clusters : int
+    objective : float
+        CVC objective at ``Y``.
+    kkt_residual : float
+        Relative KKT residual ``max(eta_stat, eta_comp)`` with
+        ``eta_stat = ||Y - X + B^T Lam||_F / s`` and
+        ``eta_comp = ||BY - prox_g(BY + Lam)||_F / (s + ||BY||_F + ||Lam||_F)``
+        (``B`` the edge incidence matrix, ``g`` the weighted norm penalty): zero iff
+        ``(Y, Lam)`` is a primal-dual solution. SSNAL (Sun, Toh & Yuan) divides by
+        ``1 + ||X||_F``; we use the centred data norm ``s = ||X - mean(X)||_F`` instead, so the
+        residual (and hence ``converged``) does not change when the data are translated or
+        rescaled (with ``1 + ||X||`` tiny-scale data would "converge" with a useless solution).
+        0 for the exact 1-D path.
+    n_iter : int
+    converged : bool
+        ``kkt_residual <= tol`` and ``duality_gap <= tol * |objective|`` (so the objective is
+        within ``tol`` relative of the optimum); always True for the exact path.
+    fusion_gap : float
+        See :class:`FusionResult`; large (e.g. > 100) means a clear-cut partition.
+    fusion_stable : bool
+        Partition unchanged over a decade of the fusion tolerance.
+    duality_gap : float
+        ``P(Y) - D(Lam) >= 0`` for a dual-feasible ``Lam``; ``||Y - Y*||_F <= sqrt(2 gap)``.
+    method : str
+        ``"isotonic"``, ``"admm-complete"`` or ``"admm"``.
+    gamma : float
+    p : int or float
+    sigma : float
+        Final ADMM penalty parameter (reused by warm starts).
+    dual : ndarray (n_edges, n_features) or None
+        ADMM multipliers ``Lam`` (one row per edge ``i < j``), reused by warm starts.
+    """
+
+    Y: np.ndarray
+    labels: np.ndarray
+    n_clusters: int
+    objective: float
+    kkt_residual: float
+    n_iter: int
+    converged: bool
+    fusion_gap: float
+    fusion_stable: bool = True
+    duality_gap: float = 0.0
+    method: str = "admm"
+    gamma: float = 1.0
+    p: float = 2
+    sigma: float = 1.0
+    dual: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def distance_bound(self) -> float:
+        """Certified bound ``||Y - Y*||_F <= sqrt(2 * duality_gap)``."""
+        return float(np.sqrt(2.0 * max(self.duality_gap, 0.0)))
+
+
+def _isotonic_1d(x, gamma_c):
+    """Exact CVC in 1-D with constant weights c (gamma_c = gamma * c). NOTES fact 6."""
+    n = x.shape[0]
+    order = np.argsort(x, kind="stable")
+    a = 2.0 * np.arange(1, n + 1) - n - 1
+    y_sorted = isotonic_regression(x[order] - gamma_c * a).x
+    y = np.empty(n)
+    y[order] = y_sorted
+    return y
+
+
+class _LinearSolver:
+    """Solves (I + sigma L) Y = R for the unweighted Laplacian L of the edge graph."""
+
+    def __init__(self, g, B):
+        self.g = g
+        self.B = B
+        self.sigma = None
+        self._lu = None
+        if g.constant is None:
+            self.L = (B.T @ B).tocsc()
+
+    def set_sigma(self, sigma):
+        if sigma == self.sigma:
+            return
+        self.sigma = sigma
+        if self.g.constant is None:
+            M = (sp.identity(self.g.n, format="csc") + sigma * self.L).tocsc()
+            self._lu = splu(M, permc_spec="MMD_AT_PLUS_A")
+
+    def solve(self, R):
+        if self.g.constant is not None:
+            m = R.mean(axis=0, keepdims=True)
+            return m + (R - m) / (1.0 + self.sigma * self.g.n)
+        return self._lu.solve(R)
+
+
+def _kkt(X, Y, Lam, BY, BtLam, t, p, normX):
+    stat = _fro(Y - X + BtLam) / normX
+    comp = _fro(BY - _prox_norm(BY + Lam, t, p)) / (normX + _fro(BY) + _fro(Lam))
+    return float(max(stat, comp))
+
+
+def _gap_ok(gap, primal, tol, normX):
+    return gap <= tol * max(abs(primal), 1e-12 * normX ** 2)
+
+
+def _fro(A):
+    """Frobenius norm without BLAS (BLAS threads thrash on a shared, loaded machine)."""
+    return float(np.sqrt(np.einsum("ij,ij->", A, A)))
+
+
+def _dual_objective(X, BtLam):
+    return float(np.einsum("ij,ij->", X, BtLam) - 0.5 * np.einsum("ij,ij->", BtLam, BtLam))
+
+
+def _admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, check_every=10):
+    n, d = X.shape
+    B = _incidence(g)
+    Bt = B.T.tocsr()
+    t = gamma * g.w
+    normX = _fro(X - X.mean(axis=0)) or 1.0  # centred: translation- and scale-invariant
+    # a unit-free start: 1 / (mean degree); residual balancing moves sigma within
+    # [base / 1e3, base * 1e3] (warm starts keep the previous sigma inside that range)
+    base = 1.0 / max(1.0, 2.0 * g.n_edges / n)
+    lo_sigma, hi_sigma = base * 1e-3, base * 1e3
+    sigma = base if sigma0 is None else float(np.clip(sigma0, lo_sigma, hi_sigma))
+    solver = _LinearSolver(g, B)
+    solver.set_sigma(sigma)
+    Y = X.copy() if Y0 is None else Y0.copy()
+    BY = B @ Y
+    if Lam0 is not None:
+        Lam = _project_dual_ball(Lam0, t, p)
+    else:
+        Lam = np.zeros((g.n_edges, d))
+    V = _prox_norm(BY + Lam / sigma, t / sigma, p)
+    alpha = _ALPHA  # over-relaxation
+    mu, tau_incr, n_changes, max_changes = _MU, _TAU, 0, 40
+    kkt = np.inf
+    it = 0
+    for it in range(1, max_iter + 1):
+        # one over-relaxed ADMM step; Lam = sigma * (u - prox(u)) always lies in the dual ball,
+        # so (Y, Lam) can be certified by the KKT residual and the duality gap
+        Y = solver.solve(X + Bt @ (sigma * V - Lam))
+        BY = B @ Y
+        BYh = alpha * BY + (1.0 - alpha) * V
+        V_old = V
+        V = _prox_norm(BYh + Lam / sigma, t / sigma, p)
+        Lam = Lam + sigma * (BYh - V)
+        if it % check_every == 0 or it == max_iter:
+            BtLam = Bt @ Lam
+            kkt = _kkt(X, Y, Lam, BY, BtLam, t, p, normX)
+            if kkt <= tol:
+                primal = _objective(X, Y, gamma, g, p)
+                if _gap_ok(primal - _dual_objective(X, BtLam), primal, tol, normX):
+                    break
+            # residual balancing (Boyd et al. 2011, sec. 3.4.1)
+            r = _fro(BY - V)
+            s = sigma * _fro(Bt @ (V - V_old))
+            if n_changes < max_changes:
+                new_sigma = sigma
+                if r > mu * s and sigma * tau_incr <= hi_sigma:
+                    new_sigma = sigma * tau_incr
+                elif s > mu * r and sigma / tau_incr >= lo_sigma:
+                    new_sigma = sigma / tau_incr
+                if new_sigma != sigma:
+                    sigma = new_sigma
+                    solver.set_sigma(sigma)
+                    n_changes += 1
+    BtLam = Bt @ Lam
+    kkt = _kkt(X, Y, Lam, BY, BtLam, t, p, normX)
+    primal = _objective(X, Y, gamma, g, p)
+    gap = max(0.0, primal - _dual_objective(X, BtLam))  # Lam is dual-feasible by construction
+    converged = bool(kkt <= tol and _gap_ok(gap, primal, tol, normX))
+    return Y, Lam, it, kkt, gap, converged, sigma
+
+
+def _check_init(init, shape):
+    if init is None:
+        return None, None, None
+    if isinstance(init, CVCSolution):
+        Y0 = init.Y
+        if Y0.shape != shape:
+            raise ValueError(f"init has centroids of shape {Y0.shape}, expected {shape}")
+        return Y0.astype(float), init.dual, init.sigma
+    Y0 = check_data_matrix(init, "init")
+    if Y0.shape != shape:
+        raise ValueError(f"init must have shape {shape}, got {Y0.shape}")
+    return Y0, None, None
+
+
+def solve_cvc(X, gamma, weights, p=2, tol=1e-6, max_iter=20000, init=None, *,
+              fusion_tol=1e-4, method="auto"):
+    r"""Solve convex clustering (CVC) for one ``gamma``.
+
+    .. math::
+
+        Y^* = \arg\min_Y \tfrac12\sum_i \|y_i - x_i\|_2^2 + \gamma\sum_{i<j} w_{ij}\|y_i - y_j\|_p
+
+    (Example 2 of Zheng & Li; model of Sun, Toh & Yuan 2021 whose Theorem 5 is the course's
+    Theorem 1). Data are rows here (the paper's ``X`` is d x n).
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+    gamma : float > 0
+    weights : (n, n) array or scipy.sparse matrix
+        Symmetric, non-negative, zero diagonal (:func:`uniform_weights`,
+        :func:`knn_gaussian_weights` or your own).
+    p : {1, 2, np.inf}, default 2
+    tol : float > 0, default 1e-6
+        Stop when the relative KKT residual (see :class:`CVCSolution`) is ``<= tol`` and the
+        relative duality gap ``(P(Y) - D(Lam)) / |P(Y)|`` is ``<= tol``.
+    max_iter : int >= 1, default 20000
+    init : array (n_samples, n_features) or CVCSolution, optional
+        Warm start (a previous solution also passes its multipliers and ``sigma``).
+    fusion_tol : float > 0, default 1e-4
+        Relative tolerance ``tau`` of :func:`fusion_partition`, with ``scale`` taken from ``X``.
+    method : {"auto", "admm"}
+        ``"auto"`` uses the exact isotonic path for one feature and constant weights
+        (NOTES fact 6), ADMM otherwise; ``"admm"`` forces ADMM (to cross-check).
+
+    Returns
+    -------
+    CVCSolution
+        With honest ``converged``, ``kkt_residual`` and ``duality_gap``.
+    """
+    X = check_data_matrix(X, "X")
+    n, d = X.shape
+    gamma = check_positive(gamma, "gamma")
+    p = _check_p(p)
+    tol = check_positive(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    fusion_tol = check_positive(fusion_tol, "fusion_tol")
+    check_choice(method, "method", ("auto", "admm"))
+    g = _graph_from_weights(weights, n)
+    Y0, Lam0, sigma0 = _check_init(init, X.shape)
+    if Lam0 is not None and Lam0.shape != (g.n_edges, d):
+        Lam0 = None
+    if Lam0 is not None and isinstance(init, CVCSolution) and init.gamma != gamma:
+        Lam0 = Lam0 * (gamma / init.gamma)  # keeps the multipliers on the new dual ball
+    scale = _default_scale(X)
+
+    if g.n_edges == 0:
+        Y, kkt, it, gap, lam, sigma, meth = X.copy(), 0.0, 0, 0.0, np.zeros((0, d)), 1.0, "trivial"
+        conv = True
+    elif d == 1 and g.constant is not None and method == "auto":
+        Y = _isotonic_1d(X[:, 0], gamma * g.constant)[:, None]
+        kkt, it, gap, lam, sigma, meth, conv = 0.0, 1, 0.0, None, 1.0, "isotonic", True
+    else:
+        Y, lam, it, kkt, gap, conv, sigma = _admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0)
+        meth = "admm-complete" if g.constant is not None else "admm"
+    fus = _fusion(Y, g, fusion_tol, scale)
+    return CVCSolution(
+        Y=Y, labels=fus.labels, n_clusters=fus.n_clusters,
+        objective=_objective(X, Y, gamma, g, p), kkt_residual=float(kkt), n_iter=int(it),
+        converged=conv, fusion_gap=fus.fusion_gap, fusion_stable=fus.stable,
+        duality_gap=float(gap), method=meth, gamma=gamma, p=p, sigma=float(sigma), dual=lam,
+    )
+
+
+# ----------------------------------------------------------------------------------------
+# clusterpath
+# ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClusterPath:
+    """Solutions of CVC along a sequence of ``gamma`` values (warm-started).
+
+    Attributes
+    ----------
+    gammas : ndarray (n_gammas,)
+    solutions : tuple of CVCSolution
+    """
+
+    gammas: np.ndarray
+    solutions: tuple
+
+    @property
+    def Y(self) -> np.ndarray:
+        """Centroids stacked, shape (n_gammas, n_samples, n_features)."""
+        return np.stack([s.Y for s in self.solutions])
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Labels stacked, shape (n_gammas, n_samples)."""
+        return np.stack([s.labels for s in self.solutions])
+
+    @property
+    def n_clusters(self) -> np.ndarray:
+        return np.array([s.n_clusters for s in self.solutions])
+
+    @property
+    def converged(self) -> bool:
+        """True iff every solve converged."""
+        return all(s.converged for s in self.solutions)
+
+    def __len__(self):
+        return len(self.solutions)
+
+
+def clusterpath(X, gammas, weights, p=2, tol=1e-6, max_iter=20000, *, show_progress=None,
+                fusion_tol=1e-4):
+    r"""Solve CVC along ``gammas`` (in the given order), warm-starting each solve.
+
+    Each solve starts from the previous centroids and multipliers (rescaled by the ratio of
+    the gammas), which is what makes a 40-point path cost a few single solves.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+    gammas : 1-D array of positive floats
+    weights, p, tol, max_iter, fusion_tol : see :func:`solve_cvc`
+    show_progress : bool, optional
+        Progress bar (default: on unless ``TUTORIAL_LIB_PROGRESS=0``).
+
+    Returns
+    -------
+    ClusterPath
+    """
+    X = check_data_matrix(X, "X")
+    gam = np.asarray(gammas, dtype=float) if not isinstance(gammas, (str, bytes)) else None
+    if gam is None or gam.ndim != 1 or gam.size == 0:
+        raise ValueError("gammas must be a non-empty 1-D array of positive numbers")
+    if not np.all(np.isfinite(gam)) or np.any(gam <= 0):
+        raise ValueError("gammas must be finite and > 0")
+    sols = []
+    prev = None
+    for gamma in progress(gam, desc="clusterpath", show=show_progress):
+        prev = solve_cvc(X, float(gamma), weights, p=p, tol=tol, max_iter=max_iter, init=prev,
+                         fusion_tol=fusion_tol)
+        sols.append(prev)
+    return ClusterPath(gammas=gam, solutions=tuple(sols))
+
+
+# ----------------------------------------------------------------------------------------
+# scikit-learn estimator
+# ----------------------------------------------------------------------------------------
+class ConvexClustering(ClusterMixin, BaseEstimator):
+    r"""Convex clustering as a scikit-learn estimator (solves CVC with :func:`solve_cvc`).
+
+    Parameters
+    ----------
+    gamma : float > 0, default 1.0
+    p : {1, 2, np.inf}, default 2
+    weights : "knn", "uniform" or an (n, n) array / sparse matrix, default "knn"
+        ``"knn"`` builds :func:`knn_gaussian_weights` (``connect=True``) with
+        ``min(n_neighbors, n_samples - 1)`` neighbours.
+    n_neighbors : int, default 10
+    phi : float or "scale", default 0.5
+    tol : float, default 1e-6
+    max_iter : int, default 20000
+
+    Attributes
+    ----------
+    labels_ : ndarray (n_samples,)
+    centroids_ : ndarray (n_samples, n_features)  (= Y*)
+    n_clusters_ : int
+    n_iter_ : int
+    solution_ : CVCSolution
+    n_features_in_ : int
+    """
+
+    def __init__(self, gamma=1.0, p=2, weights="knn", n_neighbors=10, phi=0.5, tol=1e-6,
+                 max_iter=20000):
+        self.gamma = gamma
+        self.p = p
+        self.weights = weights
+        self.n_neighbors = n_neighbors
+        self.phi = phi
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def _weight_matrix(self, X):
+        n = X.shape[0]
+        if isinstance(self.weights, str):
+            check_choice(self.weights, "weights", ("knn", "uniform"))
+            if self.weights == "uniform" or n == 1:
+                return uniform_weights(n)
+            k = check_int(self.n_neighbors, "n_neighbors", minimum=1)
+            return knn_gaussian_weights(X, min(k, n - 1), self.phi, connect=True)
+        return self.weights
+
+    def fit(self, X, y=None):
+        """Solve CVC on ``X``; ``y`` is ignored."""
+        from sklearn.utils.validation import validate_data
+
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=1)
+        sol = solve_cvc(X, self.gamma, self._weight_matrix(X), p=self.p, tol=self.tol,
+                        max_iter=self.max_iter)
+        self.solution_ = sol
+        self.labels_ = sol.labels
+        self.centroids_ = sol.Y
+        self.n_clusters_ = sol.n_clusters
+        self.n_iter_ = sol.n_iter
+        return self
+
+
+# ----------------------------------------------------------------------------------------
+# widget logic (chapter 02): move one point, solve, and ask Theorem 1
+# ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecoveryView:
+    """What the chapter-02 widget shows for one ``gamma`` and one position of a moved point.
+
+    Attributes
+    ----------
+    X : ndarray (n, d)
+        The data with the moved point.
+    solution : CVCSolution
+        CVC solved on ``X`` at ``gamma``.
+    report : RecoveryReport
+        Theorem 1 conditions for the target partition on ``X``
+        (:func:`tutorial_lib.recovery.recovery_conditions`).
+    certified : bool
+        ``report.certifies(gamma)``: Theorem 1 guarantees the target partition.
+    recovered : bool
+        The solved partition equals the target partition (up to renaming).
+    verdict : str
+        One sentence for the widget.
+    path : ClusterPath or None
+        Clusterpath on ``X`` over ``gammas`` (if given).
+    """
+
+    X: np.ndarray = field(repr=False)
+    solution: CVCSolution = field(repr=False)
+    report: object
+    certified: bool
+    recovered: bool
+    verdict: str
+    path: ClusterPath | None = field(default=None, repr=False)
+
+
+def _verdict(report, gamma, recovered):
+    solved = "the solver recovers the partition" if recovered else "the solver does NOT recover the partition"
+    if not report.c1_holds:
+        why = "C1 fails (some within-cluster pair has w_ij = 0 or n_a w_ij <= mu_ij)"
+    elif not report.c2_holds:
+        why = f"C2 fails (gamma_min = {report.gamma_min:.4g} >= gamma_max = {report.gamma_max:.4g})"
+    elif gamma < report.gamma_min:
+        why = f"gamma = {gamma:.4g} < gamma_min = {report.gamma_min:.4g}"
+    elif gamma >= report.gamma_max:
+        why = f"gamma = {gamma:.4g} >= gamma_max = {report.gamma_max:.4g}"
+    else:
+        return (f"Theorem 1 certifies recovery: gamma = {gamma:.4g} is in "
+                f"[{report.gamma_min:.4g}, {report.gamma_max:.4g}); {solved}.")
+    return f"Theorem 1 is silent: {why}; {solved}."
+
+
+def recovery_view(X, labels, weights, gamma, point, position, p=2, gammas=None, tol=1e-6):
+    r"""Move point ``point`` to ``position``, solve CVC and compare with Theorem 1 (pure widget logic).
+
+    Theorem 1 (Zheng & Li; Sun, Toh & Yuan 2021, Thm 5): if C1 and C2 hold for the target
+    partition and :math:`\gamma_{\min} \le \gamma < \gamma_{\max}`, the CVC solution fuses exactly
+    the target clusters. The weights stay fixed while the point moves.
+
+    Parameters
+    ----------
+    X : array (n_samples, n_features)
+    labels : array (n_samples,)
+        The target partition.
+    weights : (n, n) array or sparse matrix (fixed)
+    gamma : float > 0
+    point : int
+        Index of the point to move.
+    position : array (n_features,)
+        Its new coordinates.
+    p : {1, 2, np.inf}
+    gammas : 1-D array, optional
+        If given, also compute the clusterpath over these gammas.
+    tol : float
+        Solver tolerance.
+
+    Returns
+    -------
+    RecoveryView
+    """
+    from .recovery import recovery_conditions
+    from ._validation import check_finite_array, check_labels
+
+    X = check_data_matrix(X, "X")
+    n, d = X.shape
+    labels = check_labels(labels, "labels", n_samples=n)
+    gamma = check_positive(gamma, "gamma")
+    point = check_int(point, "point", minimum=0, maximum=n - 1)
+    position = check_finite_array(position, "position", ndim=None).ravel()
+    if position.shape != (d,):
+        raise ValueError(f"position must have {d} coordinates, got {position.shape[0]}")
+    Xm = X.copy()
+    Xm[point] = position
+    sol = solve_cvc(Xm, gamma, weights, p=p, tol=tol)
+    report = recovery_conditions(Xm, labels, weights, p=p)
+    certified = report.certifies(gamma)
+    recovered = bool(np.array_equal(sol.labels, _canonical(labels)))
+    path = None if gammas is None else clusterpath(Xm, gammas, weights, p=p, tol=tol, show_progress=False)
+    return RecoveryView(Xm, sol, report, certified, recovered, _verdict(report, gamma, recovered), path)
