@@ -1,0 +1,721 @@
+"""Tests for tutorial_lib.recovery (Theorems 1-3 of Zheng & Li, certified intervals and radius).
+
+Every expected value comes from an independent source: hand calculation (the paper's examples,
+NOTES.md facts 2, 3, 7), a double-loop reference written from the paper's formulas below, the
+exact 1-D CVC solver (isotonic regression, NOTES.md fact 6), cvxpy + Clarabel, and
+`tutorial_lib.convex_clustering.solve_cvc` (another module) for the solved partitions.
+"""
+import itertools
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import isotonic_regression
+
+from tutorial_lib.recovery import (
+    Interval,
+    broken_conditions,
+    certified_interval,
+    certified_radius,
+    certifies_unchanged,
+    conjugate_exponent,
+    explore_perturbation,
+    recovery_conditions,
+    same_partition,
+)
+
+SETTINGS = settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+X0 = np.array([[0.0], [2.0], [10.0], [14.0]])
+LAB0 = np.array([0, 0, 1, 1])
+W4 = np.ones((4, 4)) - np.eye(4)
+PS = [1, 2, np.inf]
+
+
+# ----------------------------------------------------------------------------- references
+def ref_conditions(X, labels, W, p):
+    """Theorem 1 written literally from the paper, with Python loops (independent reference).
+
+    Returns (c1, gamma_min, gamma_max); gamma_min = inf when C1 fails."""
+    q = {1: np.inf, 2: 2, np.inf: 1}[p]
+    W = np.asarray(W.toarray() if sp.issparse(W) else W, dtype=float)
+    n = len(labels)
+    ks = sorted(set(int(v) for v in labels))
+    idx = {k: [i for i in range(n) if labels[i] == k] for k in ks}
+    wib = lambda i, b: sum(W[i, j] for j in idx[b])  # noqa: E731
+    c1, gmin = True, 0.0
+    for a in ks:
+        na = len(idx[a])
+        for i, j in itertools.combinations(idx[a], 2):
+            mu = sum(abs(wib(i, b) - wib(j, b)) for b in ks if b != a)
+            den = na * W[i, j] - mu
+            if not (W[i, j] > 0 and den > 0):
+                c1 = False
+            else:
+                gmin = max(gmin, np.linalg.norm(X[i] - X[j], ord=q) / den)
+    if not c1:
+        gmin = np.inf
+    gmax = np.inf
+    for a, b in itertools.combinations(ks, 2):
+        ca, cb = X[idx[a]].mean(axis=0), X[idx[b]].mean(axis=0)
+        Sa = sum(W[i, j] for i in idx[a] for j in range(n) if labels[j] != a) / len(idx[a])
+        Sb = sum(W[i, j] for i in idx[b] for j in range(n) if labels[j] != b) / len(idx[b])
+        num = np.linalg.norm(ca - cb, ord=q)
+        ratio = num / (Sa + Sb) if Sa + Sb > 0 else (np.inf if num > 0 else 0.0)
+        gmax = min(gmax, ratio)
+    return c1, gmin, gmax
+
+
+def ref_certified(X, labels, W, p, gamma):
+    c1, gmin, gmax = ref_conditions(X, labels, W, p)
+    return c1 and gmin <= gamma < gmax
+
+
+def exact_cvc_1d(x, gamma):
+    """Exact CVC in 1-D with all weights 1 (NOTES.md fact 6), independent of the library."""
+    x = np.asarray(x, dtype=float).ravel()
+    order = np.argsort(x, kind="stable")
+    n = x.size
+    y = isotonic_regression(x[order] - gamma * (2 * np.arange(1, n + 1) - n - 1)).x
+    out = np.empty(n)
+    out[order] = y
+    return out
+
+
+def partition_1d(y):
+    """Labels by equality of the pooled 1-D values (isotonic blocks share one value; 1e-12 relative)."""
+    order = np.argsort(y, kind="stable")
+    lab, c = np.empty(y.size, dtype=int), 0
+    tol = 1e-12 * max(1.0, np.abs(y).max())
+    for k, i in enumerate(order):
+        if k and y[i] - y[order[k - 1]] > tol:
+            c += 1
+        lab[i] = c
+    return lab
+
+
+def ref_same(a, b):
+    """Same partition: the co-membership matrices agree (independent of same_partition)."""
+    a, b = np.asarray(a), np.asarray(b)
+    return bool(np.array_equal(a[:, None] == a[None, :], b[:, None] == b[None, :]))
+
+
+def solve_partition(X, gamma, W, p):
+    from tutorial_lib.convex_clustering import solve_cvc
+
+    sol = solve_cvc(X, gamma, W, p=p, tol=1e-8, max_iter=200000)
+    assert sol.converged
+    return sol.labels
+
+
+def cvxpy_partition(X, gamma, W, p, tol=1e-5):
+    import cvxpy as cp
+
+    n, d = X.shape
+    Y = cp.Variable((n, d))
+    i, j = np.nonzero(np.triu(W, 1))
+    pen = sum(W[a, b] * cp.norm(Y[a] - Y[b], p) for a, b in zip(i, j))
+    cp.Problem(cp.Minimize(0.5 * cp.sum_squares(Y - X) + gamma * pen)).solve(solver=cp.CLARABEL)
+    Yv = Y.value
+    close = np.linalg.norm(Yv[:, None] - Yv[None, :], axis=2) <= tol * (1 + np.abs(X).max())
+    _, lab = sp.csgraph.connected_components(sp.csr_matrix(close), directed=False)
+    return lab
+
+
+def blobs(rng, k, m, d, spread):
+    centres = rng.normal(scale=10.0, size=(k, d))
+    X = np.concatenate([c + spread * rng.normal(size=(m, d)) for c in centres])
+    return X, np.repeat(np.arange(k), m)
+
+
+# ----------------------------------------------------------------------------- Theorem 1
+def test_running_example_thresholds():
+    r = recovery_conditions(X0, LAB0, W4)
+    # by hand: gamma_min = max(2/2, 4/2) = 2; gamma_max = |1 - 12| / (4/2 + 4/2) = 11/4
+    assert r.gamma_min == pytest.approx(2.0, abs=1e-12)
+    assert r.gamma_max == pytest.approx(2.75, abs=1e-12)
+    assert r.c1_holds and r.c2_holds and r.centroids_distinct
+    assert r.gamma_min_pair == (2, 3) and r.gamma_max_clusters == (0, 1)
+    assert r.certifies(2.0) and r.certifies(2.5) and not r.certifies(2.75) and not r.certifies(1.99)
+    # the true solution at gamma = 2.5 (NOTES.md fact 2) recovers the partition
+    np.testing.assert_allclose(exact_cvc_1d(X0, 2.5), [6, 6, 7, 7], atol=1e-12)
+
+
+def test_example_3_conditions_and_solution():
+    X = np.array([[0.0], [2.0], [17.0], [14.0]])
+    r = recovery_conditions(X, LAB0, W4)
+    assert r.c1_holds and r.c2_holds
+    assert r.gamma_min == pytest.approx(3 / 2, abs=1e-12)
+    assert r.gamma_max == pytest.approx(29 / 8, abs=1e-12)
+    cert = certifies_unchanged(X0, X - X0, LAB0, 2.5, W4)
+    assert cert.certified and bool(cert) and cert.weights_mode == "fixed"
+    y = exact_cvc_1d(X, 2.5)
+    np.testing.assert_allclose(y, [6, 6, 10.5, 10.5], atol=1e-12)  # not the paper's [1,1,15.5,15.5]
+    assert ref_same(partition_1d(y), LAB0)
+
+
+def test_example_4_conditions_partition_and_theorem_3():
+    X = np.array([[0.0], [2.0], [-4.0], [14.0]])
+    r = recovery_conditions(X, LAB0, W4)
+    assert r.c1_holds and not r.c2_holds
+    assert r.gamma_min == pytest.approx(9.0, abs=1e-12)
+    assert r.gamma_max == pytest.approx(1.0, abs=1e-12)
+    y = exact_cvc_1d(X, 2.5)
+    np.testing.assert_allclose(y, [11 / 6, 11 / 6, 11 / 6, 6.5], atol=1e-12)
+    assert ref_same(partition_1d(y), [0, 0, 0, 1])  # {{1,2,3},{4}} as in the paper
+    b = broken_conditions(X0, X - X0, LAB0, W4)
+    assert b.broken == ("C2",) and b.c2_broken and not b.c1_broken
+    assert not certifies_unchanged(X0, X - X0, LAB0, 2.5, W4)
+
+
+def test_conjugate_exponent():
+    assert conjugate_exponent(1) == math.inf
+    assert conjugate_exponent(2) == 2
+    assert conjugate_exponent(np.inf) == 1
+    assert conjugate_exponent("inf") == 1
+
+
+@st.composite
+def instances(draw, max_n=9):
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    n = draw(st.integers(2, max_n))
+    d = draw(st.sampled_from([1, 2, 3]))
+    k = draw(st.integers(1, min(3, n)))
+    labels = np.concatenate([np.arange(k), rng.integers(0, k, n - k)])
+    rng.shuffle(labels)
+    X = rng.normal(size=(n, d)) * 3
+    kind = draw(st.sampled_from(["uniform", "random", "sparse"]))
+    W = np.ones((n, n)) if kind == "uniform" else rng.uniform(0.2, 1.0, (n, n))
+    if kind == "sparse":
+        W = W * (rng.uniform(size=(n, n)) < 0.5)
+    W = np.triu(W, 1)
+    W = W + W.T
+    p = draw(st.sampled_from(PS))
+    return X, labels * 7 - 3, W, p  # odd label values on purpose
+
+
+@SETTINGS
+@given(instances())
+def test_conditions_match_literal_reference(inst):
+    X, labels, W, p = inst
+    c1, gmin, gmax = ref_conditions(X, labels, W, p)
+    for weights in (W, sp.csr_matrix(W)):
+        r = recovery_conditions(X, labels, weights, p=p)
+        assert r.c1_holds == c1
+        assert r.gamma_min == pytest.approx(gmin, rel=1e-12, abs=1e-12)
+        assert r.gamma_max == pytest.approx(gmax, rel=1e-12, abs=1e-12)
+        assert r.c2_holds == (gmin < gmax)
+
+
+def test_sparse_path_for_large_n_agrees(monkeypatch):
+    """Above _DENSE_LIMIT points the weights stay sparse; force that path on a small case."""
+    import tutorial_lib.recovery as rec
+
+    rng = np.random.default_rng(5)
+    X, labels = blobs(rng, 3, 4, 2, 0.5)
+    W = rng.uniform(0.5, 1.0, (12, 12))
+    W = np.triu(W, 1) + np.triu(W, 1).T
+    dense = recovery_conditions(X, labels, W)
+    monkeypatch.setattr(rec, "_DENSE_LIMIT", 0)
+    sparse = recovery_conditions(X, labels, sp.csr_matrix(W))
+    assert sparse == dense
+
+
+def test_vectorised_for_n_200():
+    rng = np.random.default_rng(0)
+    X, labels = blobs(rng, 4, 50, 2, 0.5)
+    W = np.ones((200, 200)) - np.eye(200)
+    import time
+
+    t0 = time.perf_counter()
+    r = recovery_conditions(X, labels, W)
+    assert time.perf_counter() - t0 < 2.0  # a double Python loop over 19,900 pairs x 4 clusters is slower
+    i, j = r.gamma_min_pair
+    assert labels[i] == labels[j]
+    # spot-check the attained value by hand: uniform weights -> mu = 0, m_ij = 50
+    assert r.gamma_min == pytest.approx(np.linalg.norm(X[i] - X[j]) / 50, rel=1e-12)
+
+
+@st.composite
+def separated_1d(draw):
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    k = draw(st.integers(1, 4))
+    sizes = [draw(st.integers(1, 5)) for _ in range(k)]
+    centres = np.cumsum(rng.uniform(8, 20, k))
+    x = np.concatenate([c + rng.uniform(-1, 1, m) for c, m in zip(centres, sizes)])
+    labels = np.repeat(np.arange(k), sizes)
+    perm = rng.permutation(x.size)
+    return x[perm][:, None], labels[perm], draw(st.floats(0, 1))
+
+
+@SETTINGS
+@given(separated_1d())
+def test_theorem_1_sound_in_1d_exact(inst):
+    X, labels, frac = inst
+    n = len(labels)
+    W = np.ones((n, n)) - np.eye(n)
+    r = recovery_conditions(X, labels, W)
+    assume(r.c1_holds and r.c2_holds)
+    gamma = r.gamma_min + frac * (min(r.gamma_max, r.gamma_min + 50) - r.gamma_min) * (1 - 1e-6)
+    assume(gamma > 0)
+    assert r.certifies(gamma)
+    assert ref_same(partition_1d(exact_cvc_1d(X, gamma)), labels)
+
+
+@st.composite
+def blob_data(draw, dims=(1, 2, 3), max_spread=1.0):
+    """Well separated Gaussian blobs: 2-3 clusters of 2-4 points; returns (X, labels, seed)."""
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    k = draw(st.integers(2, 3))
+    m = draw(st.integers(2, 4))
+    d = draw(st.sampled_from(dims))
+    X, labels = blobs(rng, k, m, d, draw(st.floats(0.2, max_spread)))
+    return X, labels, seed
+
+
+@st.composite
+def separated_nd(draw):
+    X, labels, _ = draw(blob_data(dims=(2, 3), max_spread=1.5))
+    n = len(labels)
+    kind = draw(st.sampled_from(["uniform", "gauss", "knn"]))
+    if kind == "uniform":
+        W = np.ones((n, n)) - np.eye(n)
+    elif kind == "knn":  # the library's kNN Gaussian weights (CSR); C1 needs complete clusters
+        from tutorial_lib.convex_clustering import knn_gaussian_weights
+
+        W = knn_gaussian_weights(X, n_neighbors=n - 1, phi=0.005).toarray()
+    else:
+        D2 = ((X[:, None] - X[None]) ** 2).sum(-1)
+        W = np.exp(-0.005 * D2)
+        np.fill_diagonal(W, 0)
+    return X, labels, W, draw(st.sampled_from(PS)), draw(st.floats(0, 0.95))
+
+
+@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.filter_too_much])
+@given(separated_nd())
+def test_theorem_1_sound_with_solver(inst):
+    """Wherever certifies(gamma) is True, solve_cvc returns the given partition (zero exceptions).
+
+    gamma is drawn in [gamma_min, gamma_min + 0.95 (gamma_max - gamma_min)]: right at gamma_max
+    two clusters touch and no finite-precision solver can tell them apart."""
+    X, labels, W, p, frac = inst
+    r = recovery_conditions(X, labels, W, p=p)
+    assume(r.c1_holds and r.c2_holds)
+    gamma = r.gamma_min + frac * (r.gamma_max - r.gamma_min)
+    assert r.certifies(gamma)
+    assert ref_same(solve_partition(X, gamma, W, p), labels)
+
+
+def test_theorem_1_sound_against_cvxpy():
+    rng = np.random.default_rng(3)
+    checked = 0
+    for trial in range(6):
+        X, labels = blobs(rng, 2, 3, 2, 0.6)
+        W = np.ones((6, 6)) - np.eye(6)
+        p = PS[trial % 3]
+        r = recovery_conditions(X, labels, W, p=p)
+        if not r.c2_holds:
+            continue
+        gamma = 0.5 * (r.gamma_min + r.gamma_max)
+        assert ref_same(cvxpy_partition(X, gamma, W, p), labels)
+        checked += 1
+    assert checked >= 3
+
+
+def test_single_cluster_and_singletons():
+    X = np.array([[0.0], [1.0], [5.0]])
+    W = np.ones((3, 3)) - np.eye(3)
+    r = recovery_conditions(X, [4, 4, 4], W)
+    assert r.gamma_max == math.inf and r.gamma_max_clusters is None
+    assert r.gamma_min == pytest.approx(5 / 3)  # |0 - 5| / (3 * 1 - 0)
+    r = recovery_conditions(X, [0, 1, 2], W)
+    assert r.gamma_min == 0.0 and r.gamma_min_pair is None
+    assert r.gamma_max == pytest.approx(1 / 4)  # |0 - 1| / (2/1 + 2/1)
+
+
+def test_c1_failure_and_coinciding_centroids():
+    X = np.array([[0.0], [1.0], [5.0], [6.0]])
+    W = np.ones((4, 4)) - np.eye(4)
+    W[0, 1] = W[1, 0] = 0.0  # an inner pair without weight: C1 fails
+    r = recovery_conditions(X, [0, 0, 1, 1], W)
+    assert not r.c1_holds and r.gamma_min == math.inf and not r.c2_holds
+    assert r.gamma_min_pair == (0, 1) and not r.certifies(1.0)
+    b = broken_conditions(X, np.zeros_like(X), [0, 0, 1, 1], W, gamma=1.0)
+    assert "C1" in b.broken
+    Xc = np.array([[-1.0], [1.0], [-2.0], [2.0]])  # both centroids at 0
+    r = recovery_conditions(Xc, [0, 0, 1, 1], np.ones((4, 4)) - np.eye(4))
+    assert not r.centroids_distinct and r.gamma_max == 0.0 and not r.certifies(1.0)
+
+
+# ----------------------------------------------------------------------------- Theorem 2/3
+def test_recomputed_weights_are_evaluated_on_perturbed_data():
+    seen = []
+
+    def weights(Z):
+        seen.append(Z.copy())
+        n = Z.shape[0]
+        return np.ones((n, n)) - np.eye(n)
+
+    eps = np.zeros((4, 1))
+    eps[2] = 7.0
+    cert = certifies_unchanged(X0, eps, LAB0, 2.5, weights)
+    assert cert.weights_mode == "recomputed" and cert.certified
+    np.testing.assert_array_equal(seen[-1], X0 + eps)
+
+
+def test_gaussian_weights_recomputed_differ_from_fixed():
+    def gauss(Z):
+        W = np.exp(-0.01 * (Z - Z.T) ** 2)
+        np.fill_diagonal(W, 0)
+        return W
+
+    eps = np.zeros((4, 1))
+    eps[2] = 7.0
+    fixed = certifies_unchanged(X0, eps, LAB0, 2.5, gauss(X0))
+    recomputed = certifies_unchanged(X0, eps, LAB0, 2.5, gauss)
+    c1, gmin, gmax = ref_conditions(X0 + eps, LAB0, gauss(X0 + eps), 2)
+    assert recomputed.report.gamma_min == pytest.approx(gmin)
+    assert recomputed.report.gamma_max == pytest.approx(gmax)
+    assert fixed.report.gamma_max != pytest.approx(gmax)
+
+
+def test_theorem_3_needs_gamma_range_for_fixed_gamma():
+    """Example 3 at gamma = 2.5 with x_3 = 20: C1 and C2 hold, yet the partition changes."""
+    eps = np.zeros((4, 1))
+    eps[2] = 10.0
+    y = exact_cvc_1d(X0 + eps, 2.5)
+    assert not ref_same(partition_1d(y), LAB0)  # {14, 20} are not fused: gamma < 6/2 = 3
+    b = broken_conditions(X0, eps, LAB0, W4, gamma=2.5)
+    assert b.broken == ("gamma_range",) and b.gamma_outside
+    assert broken_conditions(X0, eps, LAB0, W4).broken == ()  # the paper's reading: nothing broken
+
+
+# ----------------------------------------------------------------------------- intervals
+@pytest.mark.parametrize("p", PS)
+def test_example_3_interval_some_gamma(p):
+    (iv,) = certified_interval(X0, LAB0, W4, point=2, feature=0, gamma=None, p=p)
+    assert iv.lower == pytest.approx(44 / 5, abs=1e-9) and iv.upper == pytest.approx(68 / 3, abs=1e-9)
+    assert not iv.closed_lower and not iv.closed_upper
+    # the paper's eps_3 in (-6/5, 38/3)
+    assert iv.lower - 10 == pytest.approx(-6 / 5, abs=1e-9)
+    assert iv.upper - 10 == pytest.approx(38 / 3, abs=1e-9)
+
+
+@pytest.mark.parametrize("p", PS)
+def test_example_3_interval_fixed_gamma(p):
+    (iv,) = certified_interval(X0, LAB0, W4, point=2, feature=0, gamma=2.5, p=p)
+    assert iv.lower == pytest.approx(9, abs=1e-9) and iv.upper == pytest.approx(19, abs=1e-9)
+    assert iv.closed_lower and iv.closed_upper
+    assert 9.0 in iv and 19.0 in iv and 8.99 not in iv
+
+
+def test_certified_set_equals_true_unchanged_set_1d():
+    """NOTES.md fact 3: in 1-D with uniform weights the certificate is tight, both for the fixed
+    gamma = 2.5 and for "some gamma" (checked on a gamma grid of step 0.01)."""
+    (iv,) = certified_interval(X0, LAB0, W4, 2, 0, gamma=2.5)
+    for t in np.linspace(-30, 40, 3501):
+        X = X0.copy()
+        X[2] = t
+        if min(abs(t - 9), abs(t - 19)) > 1e-9:
+            assert ref_same(partition_1d(exact_cvc_1d(X, 2.5)), LAB0) == (t in iv), t
+    (iv_any,) = certified_interval(X0, LAB0, W4, 2, 0)
+    gammas = np.arange(0.01, 6.0, 0.01)
+    for t in np.arange(-30, 40, 0.5) + 0.05:
+        # window width of [gamma_min, gamma_max) is > 0.01 farther than 0.05 from the ends
+        X = X0.copy()
+        X[2] = t
+        some = any(ref_same(partition_1d(exact_cvc_1d(X, g)), LAB0) for g in gammas)
+        assert some == (t in iv_any), t
+
+
+@st.composite
+def interval_cases(draw):
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    k = draw(st.integers(2, 3))
+    d = draw(st.sampled_from([1, 2, 3]))
+    X, labels = blobs(rng, k, draw(st.integers(2, 3)), d, 1.0)
+    n = len(labels)
+    W = rng.uniform(0.6, 1.0, (n, n)) if draw(st.booleans()) else np.ones((n, n))
+    W = np.triu(W, 1)
+    W = W + W.T
+    p = draw(st.sampled_from(PS))
+    point = draw(st.integers(0, n - 1))
+    feature = draw(st.integers(0, d - 1))
+    r = recovery_conditions(X, labels, W, p=p)
+    gamma = None if draw(st.booleans()) else (
+        0.5 * (r.gamma_min + r.gamma_max) if r.c2_holds else draw(st.floats(0.1, 3)))
+    return X, labels, W, p, point, feature, gamma
+
+
+@SETTINGS
+@given(interval_cases())
+def test_interval_matches_brute_force(case):
+    X, labels, W, p, point, feature, gamma = case
+    ivs = certified_interval(X, labels, W, point, feature, gamma=gamma, p=p)
+    for a, b in zip(ivs[:-1], ivs[1:]):
+        assert a.upper <= b.lower
+    x0 = X[point, feature]
+    span = 4 * np.ptp(X) + 1
+    ends = [e for iv in ivs for e in (iv.lower, iv.upper) if np.isfinite(e)]
+    grid = np.concatenate([np.linspace(x0 - span, x0 + span, 301),
+                           [e + s for e in ends for s in (-1e-6, 1e-6)]])
+    for t in grid:
+        if any(abs(t - e) < 1e-7 for e in ends):
+            continue
+        Xt = X.copy()
+        Xt[point, feature] = t
+        c1, gmin, gmax = ref_conditions(Xt, labels, W, p)
+        expected = c1 and (gmin < gmax if gamma is None else gmin <= gamma < gmax)
+        assert expected == any(t in iv for iv in ivs), (t, ivs)
+
+
+def test_interval_numeric_path_for_recomputed_weights():
+    def weights(Z):
+        return np.ones((4, 4)) - np.eye(4)
+
+    (iv,) = certified_interval(X0, LAB0, weights, 2, 0, gamma=None, bounds=(-30, 40), n_grid=301)
+    assert iv.lower == pytest.approx(44 / 5, abs=1e-9) and iv.upper == pytest.approx(68 / 3, abs=1e-9)
+    assert not iv.closed_lower and not iv.closed_upper
+    (iv,) = certified_interval(X0, LAB0, weights, 2, 0, gamma=2.5, bounds=(-30, 40), n_grid=301)
+    assert iv.lower == pytest.approx(9, abs=1e-9) and iv.upper == pytest.approx(19, abs=1e-9)
+    assert iv.closed_lower and iv.closed_upper
+    (iv,) = certified_interval(X0, LAB0, weights, 2, 0, gamma=2.5, bounds=(12, 40), n_grid=101)
+    assert iv.lower == 12 and iv.upper == pytest.approx(19, abs=1e-9)  # cut by the search window
+
+
+def test_interval_numeric_path_matches_brute_force_gaussian():
+    def gauss(Z):
+        W = np.exp(-0.01 * (Z - Z.T) ** 2)
+        np.fill_diagonal(W, 0)
+        return W
+
+    for gamma in (None, 6.0):
+        ivs = certified_interval(X0, LAB0, gauss, 2, 0, gamma=gamma, bounds=(-10, 40), n_grid=251)
+        ends = [e for iv in ivs for e in (iv.lower, iv.upper)]
+        for t in np.linspace(-10, 40, 401):
+            if min(abs(t - e) for e in ends) < 1e-6:
+                continue
+            Xt = X0.copy()
+            Xt[2] = t
+            c1, gmin, gmax = ref_conditions(Xt, LAB0, gauss(Xt), 2)
+            expected = c1 and (gmin < gmax if gamma is None else gmin <= gamma < gmax)
+            assert expected == any(t in iv for iv in ivs), (gamma, t)
+
+
+def test_interval_empty_when_c1_fails_and_full_line():
+    W = W4.copy()
+    W[0, 1] = W[1, 0] = 0
+    assert certified_interval(X0, LAB0, W, 2, 0) == []
+    # two clusters with no weight between them and a single-point moving cluster: every value
+    # except the other centroid keeps the certificate
+    Wd = np.zeros((3, 3))
+    Wd[0, 1] = Wd[1, 0] = 1
+    ivs = certified_interval(np.array([[0.0], [2.0], [5.0]]), [0, 0, 1], Wd, 2, 0, gamma=1.0)
+    assert len(ivs) == 2 and ivs[0].upper == pytest.approx(1.0) and ivs[1].lower == pytest.approx(1.0)
+    assert ivs[0].lower == -math.inf and ivs[1].upper == math.inf
+
+
+def test_interval_dataclass():
+    iv = Interval(0.0, 1.0, True, False)
+    assert 0.0 in iv and 1.0 not in iv and 0.5 in iv and iv.length == 1.0
+    assert str(iv) == "[0, 1)"
+
+
+# ----------------------------------------------------------------------------- radius
+def test_radius_example_3_by_hand():
+    res = certified_radius(X0, LAB0, W4, 2.5)
+    # within (3,4): (2.5 * 2 - 4) / sqrt 2; between: (11 - 2.5 * 4) * sqrt(2 * 2 / 4) = 1
+    assert res.within_radius == pytest.approx(1 / math.sqrt(2), abs=1e-12)
+    assert res.between_radius == pytest.approx(1.0, abs=1e-12)
+    assert res.radius == pytest.approx(1 / math.sqrt(2)) and res.binding == "within"
+    assert res.binding_pair == (2, 3)
+    np.testing.assert_allclose(res.eps.ravel(), [0, 0, -0.5, 0.5], atol=1e-12)
+    res = certified_radius(X0, LAB0, W4, 2.1)  # within (5 - ... ): (4.2 - 4)/sqrt2 < ...
+    between = (11 - 2.1 * 4) * 1.0
+    assert res.between_radius == pytest.approx(between)
+    assert res.within_radius == pytest.approx(0.2 / math.sqrt(2))
+
+
+def test_radius_not_certified():
+    res = certified_radius(X0, LAB0, W4, 3.0)
+    assert res.radius == 0.0 and res.binding == "not certified" and not res.eps.any()
+
+
+def fact7_radius(X, labels, W, gamma):
+    """NOTES.md fact 7 for p = 2, written out with loops."""
+    best = np.inf
+    ks = sorted(set(labels))
+    n = len(labels)
+    for a in ks:
+        ia = [i for i in range(n) if labels[i] == a]
+        for i, j in itertools.combinations(ia, 2):
+            mu = sum(abs(W[i, [t for t in range(n) if labels[t] == b]].sum()
+                         - W[j, [t for t in range(n) if labels[t] == b]].sum()) for b in ks if b != a)
+            best = min(best, (gamma * (len(ia) * W[i, j] - mu) - np.linalg.norm(X[i] - X[j])) / math.sqrt(2))
+    for a, b in itertools.combinations(ks, 2):
+        ia = [i for i in range(n) if labels[i] == a]
+        ib = [i for i in range(n) if labels[i] == b]
+        Sa = W[np.ix_(ia, [t for t in range(n) if labels[t] != a])].sum() / len(ia)
+        Sb = W[np.ix_(ib, [t for t in range(n) if labels[t] != b])].sum() / len(ib)
+        gap = np.linalg.norm(X[ia].mean(0) - X[ib].mean(0)) - gamma * (Sa + Sb)
+        best = min(best, gap * math.sqrt(len(ia) * len(ib) / (len(ia) + len(ib))))
+    return best
+
+
+@st.composite
+def radius_cases(draw):
+    X, labels, seed = draw(blob_data())
+    n = len(labels)
+    W = np.ones((n, n)) - np.eye(n)
+    p = draw(st.sampled_from(PS))
+    r = recovery_conditions(X, labels, W, p=p)
+    frac = draw(st.floats(0.0, 0.9))
+    gamma = r.gamma_min + frac * (r.gamma_max - r.gamma_min) if r.c2_holds else 1.0
+    return X, labels, W, p, gamma, seed, r.c2_holds
+
+
+@SETTINGS
+@given(radius_cases())
+def test_radius_sound_and_attained(case):
+    X, labels, W, p, gamma, seed, ok = case
+    assume(ok)
+    res = certified_radius(X, labels, W, gamma, p=p)
+    assert res.radius > 0 or res.radius == pytest.approx(0, abs=1e-12)
+    if p == 2:
+        assert res.radius == pytest.approx(fact7_radius(X, labels, W, gamma), rel=1e-9, abs=1e-12)
+    # attained: ||eps||_F = radius and slightly more breaks the certificate
+    assert np.linalg.norm(res.eps) == pytest.approx(res.radius, rel=1e-9, abs=1e-12)
+    assert ref_certified(X, labels, W, p, gamma)
+    if res.radius > 1e-9:  # at gamma = gamma_min the radius is 0 up to rounding
+        assert not ref_certified(X + 1.001 * res.eps, labels, W, p, gamma)
+    # sound: random perturbations strictly inside the radius keep the certificate
+    rng = np.random.default_rng(seed)
+    for _ in range(12):
+        E = rng.standard_normal(X.shape) * rng.uniform(0, 1, (X.shape[0], 1)) ** 3
+        E *= 0.999 * res.radius * rng.uniform() ** 0.3 / np.linalg.norm(E)
+        assert ref_certified(X + E, labels, W, p, gamma)
+
+
+@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.filter_too_much])
+@given(radius_cases())
+def test_radius_partition_soundness_and_theorem_3(case):
+    """Below the radius the solved partition never changes; whenever it changes (large
+    perturbations), broken_conditions names a broken condition. Zero exceptions."""
+    X, labels, W, p, gamma, seed, ok = case
+    assume(ok and X.shape[1] > 1)
+    res = certified_radius(X, labels, W, gamma, p=p)
+    rng = np.random.default_rng(seed)
+    for scale in (0.5, 0.99):
+        E = rng.standard_normal(X.shape)
+        E *= scale * res.radius / np.linalg.norm(E)
+        assert ref_same(solve_partition(X + E, gamma, W, p), labels)
+    for scale in (1.5, 4.0, 10.0):
+        E = rng.standard_normal(X.shape)
+        E *= scale * max(res.radius, 0.1) / np.linalg.norm(E)
+        if not ref_same(solve_partition(X + E, gamma, W, p), labels):
+            assert broken_conditions(X, E, labels, W, gamma=gamma, p=p).any_broken
+    E = 1.5 * res.eps  # the attaining direction, pushed further
+    if not ref_same(solve_partition(X + E, gamma, W, p), labels):
+        assert broken_conditions(X, E, labels, W, gamma=gamma, p=p).any_broken
+
+
+@pytest.mark.parametrize("p", PS)
+def test_radius_not_beaten_by_local_search(p):
+    """No perturbation found by random search with norm below the radius breaks the certificate,
+    and for p != 2 the radius is attained (exactness of the l1 / box formulas)."""
+    rng = np.random.default_rng(7)
+    X, labels = blobs(rng, 3, 3, 2, 0.8)
+    W = np.ones((9, 9)) - np.eye(9)
+    r = recovery_conditions(X, labels, W, p=p)
+    gamma = 0.5 * (r.gamma_min + r.gamma_max)
+    res = certified_radius(X, labels, W, gamma, p=p)
+    for _ in range(80):
+        E = rng.standard_normal(X.shape) * (rng.uniform(size=X.shape) < 0.3)
+        if not E.any():
+            continue
+        # bisection for the smallest multiple of E that breaks the certificate
+        lo, hi = 0.0, 100.0
+        if ref_certified(X + hi * E, labels, W, p, gamma):
+            continue
+        for _ in range(30):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if ref_certified(X + mid * E, labels, W, p, gamma) else (lo, mid)
+        assert hi * np.linalg.norm(E) >= res.radius * (1 - 1e-6)
+
+
+def test_radius_sparse_weights_and_labels_values():
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [10.0, 0.0], [11.0, 1.0]])
+    W = sp.csr_matrix(np.ones((4, 4)) - np.eye(4))
+    res = certified_radius(X, [5, 5, 9, 9], W, 0.8)
+    assert res.binding in ("within", "between")
+    if res.binding == "between":
+        assert res.binding_pair == (5, 9)
+
+
+# ----------------------------------------------------------------------------- widget logic
+def test_explore_perturbation():
+    def exact(Xs, g, Ws, p):
+        y = exact_cvc_1d(Xs, g)
+
+        class S:
+            Y = y[:, None]
+            labels = partition_1d(y)
+        return S
+
+    v = explore_perturbation(X0, LAB0, W4, 2, 0, 17.0, 2.5, solver=exact)
+    assert v.certified and v.unchanged
+    assert v.report.gamma_min == pytest.approx(1.5) and v.X_eps[2, 0] == 17.0
+    np.testing.assert_allclose(v.Y.ravel(), [6, 6, 10.5, 10.5])
+    v = explore_perturbation(X0, LAB0, W4, 2, 0, -4.0, 2.5, solver=exact)
+    assert not v.certified and not v.unchanged
+    v = explore_perturbation(X0, LAB0, W4, 2, 0, 17.0, 2.5)  # default solver
+    assert v.unchanged and v.certified
+    np.testing.assert_allclose(v.Y.ravel(), [6, 6, 10.5, 10.5], atol=1e-8)
+
+
+def test_same_partition():
+    assert same_partition([0, 0, 1], [5, 5, 2])
+    assert not same_partition([0, 0, 1], [0, 1, 1])
+    assert not same_partition([0, 1, 2], [0, 0, 0])
+    assert not same_partition([0, 0, 0], [0, 1, 2])
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("call, exc, word", [
+    (lambda: recovery_conditions(X0.ravel(), LAB0, W4), ValueError, "X"),
+    (lambda: recovery_conditions(np.array([[0.0], [np.nan], [1.0], [2.0]]), LAB0, W4), ValueError, "X"),
+    (lambda: recovery_conditions(X0, [0, 0, 1], W4), ValueError, "labels"),
+    (lambda: recovery_conditions(X0, [0, 0, 1, 1.5], W4), ValueError, "labels"),
+    (lambda: recovery_conditions(X0, LAB0, np.ones((3, 3))), ValueError, "weights"),
+    (lambda: recovery_conditions(X0, LAB0, -W4), ValueError, "weights"),
+    (lambda: recovery_conditions(X0, LAB0, np.triu(W4)), ValueError, "weights"),
+    (lambda: recovery_conditions(X0, LAB0, W4, p=3), ValueError, "p"),
+    (lambda: recovery_conditions(X0, LAB0, W4, p="two"), TypeError, "p"),
+    (lambda: recovery_conditions(X0, LAB0, W4).certifies(0.0), ValueError, "gamma"),
+    (lambda: certifies_unchanged(X0, np.zeros((3, 1)), LAB0, 1.0, W4), ValueError, "eps"),
+    (lambda: certifies_unchanged(X0, np.full((4, 1), np.inf), LAB0, 1.0, W4), ValueError, "eps"),
+    (lambda: certifies_unchanged(X0, np.zeros((4, 1)), LAB0, -1.0, W4), ValueError, "gamma"),
+    (lambda: certifies_unchanged(X0, np.zeros((4, 1)), LAB0, 1.0, lambda Z: np.ones((2, 2))),
+     ValueError, "weights"),
+    (lambda: broken_conditions(X0, np.zeros((4, 1)), LAB0, W4, gamma=0), ValueError, "gamma"),
+    (lambda: certified_interval(X0, LAB0, W4, 4, 0), ValueError, "point"),
+    (lambda: certified_interval(X0, LAB0, W4, 0, 1), ValueError, "feature"),
+    (lambda: certified_interval(X0, LAB0, W4, 1.5, 0), TypeError, "point"),
+    (lambda: certified_interval(X0, LAB0, W4, 0, 0, gamma=-2), ValueError, "gamma"),
+    (lambda: certified_interval(X0, LAB0, lambda Z: W4, 0, 0, bounds=(3, 1)), ValueError, "bounds"),
+    (lambda: certified_radius(X0, LAB0, W4, 0.0), ValueError, "gamma"),
+    (lambda: certified_radius(X0, LAB0, lambda Z: W4, 1.0), TypeError, "weights"),
+    (lambda: certified_radius(X0, LAB0, W4, 1.0, p=0.5), ValueError, "p"),
+    (lambda: explore_perturbation(X0, LAB0, W4, 2, 0, np.nan, 1.0), ValueError, "value"),
+])
+def test_bad_input(call, exc, word):
+    with pytest.raises(exc, match=word):
+        call()

@@ -1,0 +1,977 @@
+"""Exact recovery and perturbation certificates for convex clustering (Zheng & Li, Section 3).
+
+Convex clustering (CVC) solves, for data ``X`` of shape ``(n, d)`` (row ``i`` is the point
+``x_i``; the paper stores the transpose, ``d x n``),
+
+.. math::
+
+    \\min_Y \\; \\tfrac12 \\sum_i \\|y_i - x_i\\|_2^2 + \\gamma \\sum_{i<j} w_{ij} \\|y_i - y_j\\|_p .
+
+For a partition ``V_1..V_K`` (a label vector) write ``I_a`` for the indices of cluster ``a``,
+``n_a = |I_a|``, ``xbar_a`` for its mean, ``w_i^(b) = sum_{j in I_b} w_ij`` and
+``w^(a,b) = sum_{i in I_a, j in I_b} w_ij``. With ``q`` the conjugate exponent of ``p``:
+
+* ``mu_ij = sum_{b != a} |w_i^(b) - w_j^(b)|`` for ``i, j`` in ``I_a``;
+* (C1) ``w_ij > 0`` and ``m_ij := n_a w_ij - mu_ij > 0`` for every pair inside a cluster;
+* ``gamma_min = max_a max_{i<j in I_a} ||x_i - x_j||_q / m_ij``;
+* ``gamma_max = min_{a<b} ||xbar_a - xbar_b||_q / (S_a / n_a + S_b / n_b)`` with
+  ``S_a = sum_{l != a} w^(a,l)``;
+* (C2) ``gamma_min < gamma_max``.
+
+Theorem 1 of Zheng & Li (Theorem 5 of Sun, Toh & Yuan, JMLR 2021): if the centroids are distinct,
+C1 and C2 hold and ``gamma_min <= gamma < gamma_max``, the CVC solution fuses exactly the clusters
+of the partition. Theorem 2 applies it to perturbed data ``X(eps) = X + eps``; Theorem 3 is its
+contrapositive: a perturbation that changes the partition must break one of the conditions.
+
+This module computes the conditions (vectorised over pairs), the Theorem 2 certificate for a
+given perturbation, the Theorem 3 diagnosis, the exact set of values of one coordinate that keep
+the certificate (:func:`certified_interval`) and the certified radius, the smallest Frobenius
+norm of a perturbation that can break the certificate (:func:`certified_radius`).
+
+Conventions (documented choices, not in the paper)
+--------------------------------------------------
+* A ratio ``a / 0`` with ``a > 0`` is ``+inf`` (clusters with no weight between them are never
+  fused by CVC) and ``0 / 0`` is ``0`` (coinciding centroids: the theorem does not apply).
+* A cluster with one point has no inner pair; the maximum over no pair is ``0``. With one
+  cluster, ``gamma_max = +inf``.
+* When C1 fails, ``gamma_min`` is undefined; it is reported as ``+inf`` so C2 fails as well.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+from scipy.optimize import brentq
+
+from ._validation import (
+    check_choice,
+    check_data_matrix,
+    check_finite_array,
+    check_int,
+    check_labels,
+    check_positive,
+    check_weight_matrix,
+)
+
+__all__ = [
+    "conjugate_exponent",
+    "RecoveryReport",
+    "recovery_conditions",
+    "UnchangedCertificate",
+    "certifies_unchanged",
+    "BrokenConditions",
+    "broken_conditions",
+    "Interval",
+    "certified_interval",
+    "CertifiedRadius",
+    "certified_radius",
+    "same_partition",
+    "PerturbationView",
+    "explore_perturbation",
+]
+
+_P_CHOICES = (1, 2, math.inf)
+_DENSE_LIMIT = 1500  # below this many points the weights are handled as a dense array
+_TIGHT = 1e-9  # relative tolerance deciding that a constraint is tight at an interval endpoint
+
+
+# ----------------------------------------------------------------------------- helpers
+def _check_p(p):
+    if isinstance(p, str) and p.strip().lower() == "inf":
+        p = math.inf
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"p must be 1, 2 or inf, got {type(p).__name__}")
+    check_choice(float(p), "p", _P_CHOICES)
+    return float(p)
+
+
+def conjugate_exponent(p):
+    """The conjugate exponent ``q`` of ``p`` (``1/p + 1/q = 1``): 1 -> inf, 2 -> 2, inf -> 1."""
+    p = _check_p(p)
+    return {1.0: math.inf, 2.0: 2.0, math.inf: 1.0}[p]
+
+
+def _norm(V, q):
+    """Row-wise l_q norm of a 2-D array."""
+    return np.linalg.norm(V, ord=q, axis=-1)
+
+
+def _ratio(num, den):
+    """num / den with the module's conventions a/0 = inf (a > 0) and 0/0 = 0."""
+    num, den = np.broadcast_arrays(np.asarray(num, dtype=float), np.asarray(den, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / den, np.where(num > 0, np.inf, 0.0))
+
+
+def _as_weights(weights, n):
+    return check_weight_matrix(weights, n, name="weights")
+
+
+@dataclass(frozen=True)
+class _Structure:
+    """Everything Theorems 1-2 need about (X, labels, W), computed once and vectorised."""
+
+    classes: np.ndarray  # (K,) label values
+    inv: np.ndarray  # (n,) cluster index of each point
+    sizes: np.ndarray  # (K,) n_a
+    centroids: np.ndarray  # (K, d)
+    pair_i: np.ndarray  # (P,) within-cluster pairs i < j
+    pair_j: np.ndarray
+    pair_w: np.ndarray  # (P,) w_ij
+    pair_margin: np.ndarray  # (P,) m_ij = n_a w_ij - mu_ij
+    between_den: np.ndarray  # (K, K) S_a/n_a + S_b/n_b
+
+
+def _structure(X, labels, W):
+    n = X.shape[0]
+    classes, inv = np.unique(labels, return_inverse=True)
+    K = classes.size
+    sizes = np.bincount(inv, minlength=K)
+    Z = np.zeros((n, K))
+    Z[np.arange(n), inv] = 1.0
+    dense = n <= _DENSE_LIMIT
+    if dense:
+        W = W.toarray()
+    B = np.asarray(W @ Z)  # B[i, b] = w_i^(b)
+    block = Z.T @ B  # block[a, b] = w^(a, b)
+    centroids = (Z.T @ X) / sizes[:, None]
+    pi, pj, pw, pm = [], [], [], []
+    for a in range(K):
+        idx = np.flatnonzero(inv == a)
+        if idx.size < 2:
+            continue
+        r, c = np.triu_indices(idx.size, 1)
+        I, J = idx[r], idx[c]
+        w = np.asarray(W[I, J]).ravel()
+        diff = np.abs(B[I] - B[J])
+        mu = diff.sum(axis=1) - diff[:, a]
+        pi.append(I), pj.append(J), pw.append(w), pm.append(sizes[a] * w - mu)
+    cat = (lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dtype=dt))
+    S = (block.sum(axis=1) - np.diag(block)) / sizes
+    return _Structure(
+        classes=classes, inv=inv, sizes=sizes, centroids=centroids,
+        pair_i=cat(pi, np.int64), pair_j=cat(pj, np.int64), pair_w=cat(pw, float),
+        pair_margin=cat(pm, float), between_den=S[:, None] + S[None, :],
+    )
+
+
+def _validate_core(X, labels, p):
+    X = check_data_matrix(X, "X")
+    labels = check_labels(labels, "labels", n_samples=X.shape[0])
+    q = conjugate_exponent(p)
+    return X, labels, q
+
+
+# ----------------------------------------------------------------------------- Theorem 1
+@dataclass(frozen=True)
+class RecoveryReport:
+    """The conditions of Theorem 1 (Zheng & Li; Sun, Toh & Yuan Thm 5) for one data set and partition.
+
+    Attributes
+    ----------
+    gamma_min, gamma_max : float
+        The two thresholds; ``gamma_min = +inf`` when C1 fails, ``gamma_max = +inf`` with one
+        cluster (or clusters joined by no weight).
+    c1_holds, c2_holds : bool
+        Condition C1 (``w_ij > 0`` and ``n_a w_ij > mu_ij`` inside every cluster) and C2
+        (``gamma_min < gamma_max``).
+    centroids_distinct : bool
+        The theorem's standing assumption.
+    gamma_min_pair : tuple of two ints or None
+        The inner pair ``(i, j)`` attaining ``gamma_min`` (when C1 fails: the pair with the
+        smallest margin ``n_a w_ij - mu_ij``); None if no cluster has two points.
+    gamma_max_clusters : tuple of two labels or None
+        The pair of cluster labels attaining ``gamma_max``; None with one cluster.
+    c1_margin : float
+        ``min (n_a w_ij - mu_ij)`` over inner pairs (``+inf`` if there is none); C1 needs it > 0.
+    p, q : float
+        The norm of the CVC penalty and its conjugate used in the ratios.
+    cluster_labels : tuple
+        The label values, in increasing order.
+    """
+
+    gamma_min: float
+    gamma_max: float
+    c1_holds: bool
+    c2_holds: bool
+    centroids_distinct: bool
+    gamma_min_pair: Optional[tuple]
+    gamma_max_clusters: Optional[tuple]
+    c1_margin: float
+    p: float
+    q: float
+    cluster_labels: tuple
+
+    @property
+    def n_clusters(self) -> int:
+        return len(self.cluster_labels)
+
+    def certifies(self, gamma) -> bool:
+        """True iff C1, C2, distinct centroids and ``gamma_min <= gamma < gamma_max`` (Theorem 1)."""
+        gamma = check_positive(gamma, "gamma")
+        return bool(
+            self.c1_holds and self.c2_holds and self.centroids_distinct
+            and self.gamma_min <= gamma < self.gamma_max
+        )
+
+
+def _report(X, labels, W, q, p):
+    st = _structure(X, labels, W)
+    classes = tuple(st.classes.tolist())
+    if st.pair_i.size:
+        c1_margin = float(np.min(st.pair_margin))
+        c1 = bool(np.all(st.pair_w > 0) and c1_margin > 0)
+        if c1:
+            ratios = _norm(X[st.pair_i] - X[st.pair_j], q) / st.pair_margin
+            k = int(np.argmax(ratios))
+            gamma_min = float(ratios[k])
+        else:
+            k = int(np.argmin(np.where(st.pair_w > 0, st.pair_margin, -np.inf)))
+            gamma_min = math.inf
+        gmin_pair = (int(st.pair_i[k]), int(st.pair_j[k]))
+    else:
+        c1, c1_margin, gamma_min, gmin_pair = True, math.inf, 0.0, None
+    K = len(classes)
+    if K >= 2:
+        a, b = np.triu_indices(K, 1)
+        dist = _norm(st.centroids[a] - st.centroids[b], q)
+        ratios = _ratio(dist, st.between_den[a, b])
+        k = int(np.argmin(ratios))
+        gamma_max = float(ratios[k])
+        gmax_clusters = (classes[a[k]], classes[b[k]])
+        distinct = bool(np.all(dist > 0))
+    else:
+        gamma_max, gmax_clusters, distinct = math.inf, None, True
+    return RecoveryReport(
+        gamma_min=gamma_min, gamma_max=gamma_max, c1_holds=c1,
+        c2_holds=bool(gamma_min < gamma_max), centroids_distinct=distinct,
+        gamma_min_pair=gmin_pair, gamma_max_clusters=gmax_clusters, c1_margin=c1_margin,
+        p=p, q=q, cluster_labels=classes,
+    )
+
+
+def recovery_conditions(X, labels, weights, p=2) -> RecoveryReport:
+    """Check the exact-recovery conditions C1, C2 of Theorem 1 (Zheng & Li, Section 3).
+
+    Computes ``mu_ij``, ``gamma_min`` and ``gamma_max`` as in the module docstring, vectorised
+    over the pairs of each cluster (one Python loop over clusters, none over pairs).
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        The data, one point per row (the paper's ``X`` is the transpose).
+    labels : array of shape (n,)
+        The partition to recover (any integer labels).
+    weights : array or sparse matrix of shape (n, n)
+        Symmetric, non-negative, zero diagonal.
+    p : {1, 2, inf}
+        The norm in the CVC penalty; the ratios use its conjugate ``q``.
+
+    Returns
+    -------
+    RecoveryReport
+        Use ``report.certifies(gamma)`` for the verdict of Theorem 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.ones((4, 4)) - np.eye(4)
+    >>> r = recovery_conditions(np.array([[0.], [2.], [10.], [14.]]), [0, 0, 1, 1], W)
+    >>> r.gamma_min, r.gamma_max
+    (2.0, 2.75)
+    """
+    X, labels, q = _validate_core(X, labels, p)
+    W = _as_weights(weights, X.shape[0])
+    return _report(X, labels, W, q, _check_p(p))
+
+
+# ----------------------------------------------------------------------------- Theorem 2
+def _weights_at(weights, X_eps):
+    """Fixed weights (array/sparse) or weights recomputed from the perturbed data (callable)."""
+    if callable(weights):
+        W = weights(X_eps)
+        return check_weight_matrix(W, X_eps.shape[0], name="weights(X + eps)"), "recomputed"
+    return _as_weights(weights, X_eps.shape[0]), "fixed"
+
+
+def _perturbed(X, eps):
+    X = check_data_matrix(X, "X")
+    eps = check_finite_array(eps, "eps", ndim=2)
+    if eps.shape != X.shape:
+        raise ValueError(f"eps must have the shape of X {X.shape}, got {eps.shape}")
+    return X, X + eps
+
+
+@dataclass(frozen=True)
+class UnchangedCertificate:
+    """Verdict of Theorem 2 for one perturbation (truthy iff certified).
+
+    Attributes
+    ----------
+    certified : bool
+        C1, C2 and ``gamma_min(eps) <= gamma < gamma_max(eps)`` hold on ``X + eps``.
+    weights_mode : {"fixed", "recomputed"}
+        "fixed": the same ``W`` before and after the perturbation (data-independent weights);
+        "recomputed": ``W(eps) = weights(X + eps)``, the paper's ``w_ij(eps)``.
+    gamma : float
+    report : RecoveryReport
+        The conditions evaluated on the perturbed data.
+    """
+
+    certified: bool
+    weights_mode: str
+    gamma: float
+    report: RecoveryReport
+
+    def __bool__(self) -> bool:
+        return self.certified
+
+
+def certifies_unchanged(X, eps, labels, gamma, weights, p=2) -> UnchangedCertificate:
+    """Theorem 2 (Zheng & Li): is the CVC partition ``labels`` certified to survive ``X + eps``?
+
+    Theorem 1 is applied to the perturbed data ``X(eps) = X + eps`` with the unperturbed partition.
+    If the result is certified, the CVC partition of ``X + eps`` at ``gamma`` equals ``labels``.
+    (``labels`` should be the CVC partition of the clean data at ``gamma``; the theorem says
+    nothing about other labels.)
+
+    Parameters
+    ----------
+    X, eps : arrays of shape (n, d)
+    labels : array of shape (n,)
+    gamma : float > 0
+    weights : array / sparse matrix, or callable
+        An ``(n, n)`` matrix is used **unchanged** for ``X + eps`` (data-independent weights).
+        A callable ``X -> W`` is **re-evaluated** on ``X + eps`` (e.g.
+        ``lambda Z: knn_gaussian_weights(Z, 10, 0.5)``), as in the paper's ``w_ij(eps)``.
+    p : {1, 2, inf}
+    """
+    X, X_eps = _perturbed(X, eps)
+    labels = check_labels(labels, "labels", n_samples=X.shape[0])
+    gamma = check_positive(gamma, "gamma")
+    q = conjugate_exponent(p)
+    W, mode = _weights_at(weights, X_eps)
+    report = _report(X_eps, labels, W, q, _check_p(p))
+    return UnchangedCertificate(report.certifies(gamma), mode, gamma, report)
+
+
+# ----------------------------------------------------------------------------- Theorem 3
+@dataclass(frozen=True)
+class BrokenConditions:
+    """Theorem 3 (Zheng & Li), sharpened: which hypothesis of Theorem 2 a perturbation breaks.
+
+    Theorem 3 says: if the partition changes, then C1 or C2 fails on ``X + eps``. That reading is
+    about *some* gamma. For a *fixed* gamma the correct necessary condition also allows
+    ``gamma`` to leave ``[gamma_min(eps), gamma_max(eps))`` while C1 and C2 still hold (e.g.
+    Example 3 with ``gamma = 2.5`` and ``x_3 = 20``), reported here as ``"gamma_range"``.
+
+    Attributes
+    ----------
+    broken : tuple of str
+        Subset of ``("C1", "C2", "centroids", "gamma_range")``; empty iff Theorem 2 certifies.
+    c1_broken, c2_broken, centroids_coincide, gamma_outside : bool
+    report : RecoveryReport
+        The conditions on the perturbed data.
+    """
+
+    broken: tuple
+    c1_broken: bool
+    c2_broken: bool
+    centroids_coincide: bool
+    gamma_outside: bool
+    gamma: Optional[float]
+    report: RecoveryReport
+
+    @property
+    def any_broken(self) -> bool:
+        return bool(self.broken)
+
+
+def broken_conditions(X, eps, labels, weights, gamma=None, p=2) -> BrokenConditions:
+    """Theorem 3 (necessary condition for a change): name the conditions ``X + eps`` breaks.
+
+    Parameters
+    ----------
+    X, eps : arrays of shape (n, d)
+    labels : array of shape (n,)
+        The unperturbed partition.
+    weights : matrix (fixed) or callable ``X -> W`` (recomputed), as in :func:`certifies_unchanged`.
+    gamma : float or None
+        None: the paper's reading (only C1, C2 and the distinct-centroid assumption are checked).
+        A number: additionally report ``"gamma_range"`` when ``gamma`` is outside
+        ``[gamma_min(eps), gamma_max(eps))``.
+    p : {1, 2, inf}
+
+    Returns
+    -------
+    BrokenConditions
+        If the CVC partition at ``gamma`` of ``X + eps`` differs from ``labels``, then
+        ``broken`` is non-empty (contrapositive of Theorem 2).
+    """
+    X, X_eps = _perturbed(X, eps)
+    labels = check_labels(labels, "labels", n_samples=X.shape[0])
+    if gamma is not None:
+        gamma = check_positive(gamma, "gamma")
+    q = conjugate_exponent(p)
+    W, _ = _weights_at(weights, X_eps)
+    r = _report(X_eps, labels, W, q, _check_p(p))
+    outside = gamma is not None and not (r.gamma_min <= gamma < r.gamma_max)
+    flags = {"C1": not r.c1_holds, "C2": not r.c2_holds, "centroids": not r.centroids_distinct,
+             "gamma_range": outside}
+    return BrokenConditions(
+        broken=tuple(k for k, v in flags.items() if v), c1_broken=flags["C1"],
+        c2_broken=flags["C2"], centroids_coincide=flags["centroids"], gamma_outside=outside,
+        gamma=gamma, report=r,
+    )
+
+
+# ----------------------------------------------------------------------------- intervals
+@dataclass(frozen=True)
+class Interval:
+    """A real interval with open or closed ends (``-inf``/``inf`` ends are open)."""
+
+    lower: float
+    upper: float
+    closed_lower: bool = False
+    closed_upper: bool = False
+
+    def __contains__(self, x) -> bool:
+        x = float(x)
+        lo_ok = x > self.lower or (self.closed_lower and x == self.lower)
+        hi_ok = x < self.upper or (self.closed_upper and x == self.upper)
+        return lo_ok and hi_ok
+
+    @property
+    def length(self) -> float:
+        return self.upper - self.lower
+
+    def __str__(self) -> str:
+        return (("[" if self.closed_lower else "(") + f"{self.lower:.6g}, {self.upper:.6g}"
+                + ("]" if self.closed_upper else ")"))
+
+
+def _comb(rho, u, q):
+    """``||(r, u)||_q`` for a vector r with ``||r||_q = rho`` and a scalar ``|u|``."""
+    if q == 2:
+        return np.hypot(rho, u)
+    if q == 1:
+        return rho + u
+    return np.maximum(rho, u)
+
+
+@dataclass(frozen=True)
+class _Constraints:
+    """Constraints ``c1 N(rho1, k1 (t - a1)) - c2 N(rho2, k2 (t - a2)) > 0`` (or >= 0) in the scalar t."""
+
+    c1: np.ndarray
+    rho1: np.ndarray
+    k1: np.ndarray
+    a1: np.ndarray
+    c2: np.ndarray
+    rho2: np.ndarray
+    k2: np.ndarray
+    a2: np.ndarray
+    strict: np.ndarray
+    q: float
+
+    def terms(self, t):
+        t = np.asarray(t, dtype=float)[..., None]
+        T1 = self.c1 * _comb(self.rho1, np.abs(self.k1 * (t - self.a1)), self.q)
+        T2 = self.c2 * _comb(self.rho2, np.abs(self.k2 * (t - self.a2)), self.q)
+        return T1, T2
+
+    def satisfied(self, t):
+        T1, T2 = self.terms(t)
+        v = T1 - T2
+        tight = np.abs(v) <= _TIGHT * np.maximum(T1 + T2, 1e-300)
+        return np.all(np.where(tight, ~self.strict, v > 0), axis=-1)
+
+    def roots(self):
+        out = []
+        for m in range(self.c1.size):
+            out.extend(self._roots_one(m))
+        return np.array(sorted(out))
+
+    def _roots_one(self, m):
+        c1, r1, k1, a1 = self.c1[m], self.rho1[m], self.k1[m], self.a1[m]
+        c2, r2, k2, a2 = self.c2[m], self.rho2[m], self.k2[m], self.a2[m]
+        if self.q == 2:  # square both (non-negative) sides: a quadratic in t
+            A = c1**2 * k1**2 - c2**2 * k2**2
+            B = -2.0 * (c1**2 * k1**2 * a1 - c2**2 * k2**2 * a2)
+            C = c1**2 * (r1**2 + k1**2 * a1**2) - c2**2 * (r2**2 + k2**2 * a2**2)
+            scale = max(c1**2 * k1**2, c2**2 * k2**2, 1e-300)
+            if abs(A) <= 1e-13 * scale:
+                return [] if B == 0 else [-C / B]
+            disc = B * B - 4 * A * C
+            if disc < 0:
+                return []
+            sq = math.sqrt(disc)
+            qq = -0.5 * (B + math.copysign(sq, B))  # numerically stable form
+            roots = [qq / A] + ([C / qq] if qq != 0 else [])
+            return [r for r in roots if np.isfinite(r)]
+        # q in {1, inf}: piecewise linear; solve on each piece between kinks
+        kinks = []
+        for rho, k, a in ((r1, k1, a1), (r2, k2, a2)):
+            if k != 0:
+                kinks += [a] if self.q == 1 else [a - rho / abs(k), a + rho / abs(k)]
+        kinks = sorted(set(kinks))
+        if not kinks:
+            return []
+        edges = [kinks[0] - 1.0 - abs(kinks[0])] + kinks + [kinks[-1] + 1.0 + abs(kinks[-1])]
+        sub = _Constraints(*(np.array([v]) for v in (c1, r1, k1, a1, c2, r2, k2, a2)),
+                           strict=np.array([True]), q=self.q)
+        out = list(kinks)  # kinks are harmless extra candidates
+        for lo, hi in zip(edges[:-1], edges[1:]):
+            T1, T2 = sub.terms(np.array([lo, hi]))
+            v = (T1 - T2)[:, 0]
+            slope = (v[1] - v[0]) / (hi - lo)
+            if slope == 0:
+                continue
+            t = lo - v[0] / slope
+            first, last = lo == edges[0], hi == edges[-1]
+            if (first or t >= lo) and (last or t <= hi):
+                out.append(t)
+        return out
+
+
+def _intervals_from(cons: _Constraints, extra_points=()):
+    """The set {t : all constraints hold} as a sorted list of disjoint intervals."""
+    cands = np.unique(np.concatenate([cons.roots(), np.asarray(extra_points, dtype=float)]))
+    cands = cands[np.isfinite(cands)]
+    if cands.size == 0:
+        return [Interval(-math.inf, math.inf)] if cons.satisfied(0.0) else []
+    # merge candidates closer than ~1e-12 relative (duplicate roots)
+    keep = [cands[0]]
+    for c in cands[1:]:
+        if c - keep[-1] > 1e-12 * max(1.0, abs(c)):
+            keep.append(c)
+    cands = np.array(keep)
+    mids = np.concatenate([[cands[0] - 1.0 - abs(cands[0])], (cands[:-1] + cands[1:]) / 2,
+                           [cands[-1] + 1.0 + abs(cands[-1])]])
+    seg_ok = cons.satisfied(mids)
+    pt_ok = cons.satisfied(cands)
+    # items in order: segment 0, point 0, segment 1, ..., point m-1, segment m
+    items = []
+    for k in range(cands.size):
+        lo = -math.inf if k == 0 else cands[k - 1]
+        items.append((bool(seg_ok[k]), lo, cands[k], False))
+        items.append((bool(pt_ok[k]), cands[k], cands[k], True))
+    items.append((bool(seg_ok[-1]), cands[-1], math.inf, False))
+    out, run = [], None  # run = (lower, closed_lower)
+    for k, (ok, lo, hi, closed) in enumerate(items):
+        if ok and run is None:
+            run = (lo, closed)
+        if run is not None and (k + 1 == len(items) or not items[k + 1][0]):
+            out.append(Interval(float(run[0]), float(hi), run[1], closed))
+            run = None
+    return out
+
+
+def _single_coordinate_constraints(X, labels, W, q, point, feature, gamma):
+    """Constraints in t = new value of X[point, feature] for fixed weights; None = empty set."""
+    st = _structure(X, labels, W)
+    if st.pair_i.size and not (np.all(st.pair_w > 0) and np.all(st.pair_margin > 0)):
+        return None  # C1 fails and cannot be repaired by moving a point (weights fixed)
+    a = st.inv[point]
+    na = st.sizes[a]
+    other = np.arange(X.shape[1]) != feature
+    # inner pairs: moving (involve the point) and constant ones
+    moving = (st.pair_i == point) | (st.pair_j == point)
+    partner = np.where(st.pair_i == point, st.pair_j, st.pair_i)[moving]
+    m_mov = st.pair_margin[moving]
+    rho_in = _norm((X[point, other] - X[partner][:, other]).reshape(partner.size, -1), q) \
+        if other.any() else np.zeros(partner.size)
+    x_partner = X[partner, feature]
+    const_ratios = _norm(X[st.pair_i[~moving]] - X[st.pair_j[~moving]], q) / st.pair_margin[~moving]
+    Gc = float(const_ratios.max()) if const_ratios.size else 0.0
+    # cluster pairs: moving (involve cluster a) and constant ones
+    K = st.sizes.size
+    others = np.array([b for b in range(K) if b != a], dtype=int)
+    C = st.centroids
+    s_mov = st.between_den[a, others]
+    anchor = X[point, feature] - na * (C[a, feature] - C[others, feature])
+    rho_bt = (_norm((C[a, other] - C[others][:, other]).reshape(others.size, -1), q)
+              if other.any() else np.zeros(others.size))
+    ia, ib = np.triu_indices(K, 1)
+    const = (ia != a) & (ib != a)
+    const_bt = _ratio(_norm(C[ia[const]] - C[ib[const]], q), st.between_den[ia[const], ib[const]])
+    Hc = float(const_bt.min()) if const_bt.size else math.inf
+
+    rows = []  # (c1, rho1, k1, a1, c2, rho2, k2, a2, strict)
+
+    def inner_vs(level, strict):  # level * m_j - ||x_i(t) - x_j||_q  (>= 0 or > 0)
+        for mj, rj, xj in zip(m_mov, rho_in, x_partner):
+            rows.append((level * mj, 1.0, 0.0, 0.0, 1.0, rj, 1.0, xj, strict))
+
+    def between_vs(level, strict):  # ||xbar_a(t) - xbar_b||_q - level * s_b  (> 0)
+        for sb, rb, ab in zip(s_mov, rho_bt, anchor):
+            rows.append((1.0, rb, 1.0 / na, ab, level * sb, 1.0, 0.0, 0.0, strict))
+
+    if gamma is not None:
+        if not (Gc <= gamma < Hc):
+            return None
+        inner_vs(gamma, False)
+        between_vs(gamma, True)
+    else:
+        if not Gc < Hc:
+            return None
+        if np.isfinite(Hc):
+            inner_vs(Hc, True)
+        between_vs(Gc, True)
+        for mj, rj, xj in zip(m_mov, rho_in, x_partner):  # m_j h_b(t) - s_b g_j(t) > 0
+            for sb, rb, ab in zip(s_mov, rho_bt, anchor):
+                rows.append((mj, rb, 1.0 / na, ab, sb, rj, 1.0, xj, True))
+    if not rows:
+        return "all"
+    cols = list(zip(*rows))
+    arrays = [np.array(c, dtype=float) for c in cols[:8]]
+    return _Constraints(*arrays, strict=np.array(cols[8], dtype=bool), q=q)
+
+
+def _numeric_intervals(X, labels, weights, q, p, point, feature, gamma, bounds, n_grid):
+    """Bracketing on a grid + brentq for weights recomputed from the data (callable)."""
+    lo, hi = bounds
+
+    def report_at(t):
+        Xt = X.copy()
+        Xt[point, feature] = t
+        W, _ = _weights_at(weights, Xt)
+        return _report(Xt, labels, W, q, p)
+
+    def inside(t):
+        r = report_at(t)
+        if gamma is None:
+            return r.c1_holds and r.c2_holds and r.centroids_distinct
+        return r.certifies(gamma)
+
+    def score(t):  # continuous where the verdict flips through C2 / the gamma range
+        r = report_at(t)
+        if not r.c1_holds:
+            return min(r.c1_margin, -1e-300) if np.isfinite(r.c1_margin) else -1.0
+        if gamma is None:
+            return min(r.gamma_max - r.gamma_min, 1e300)
+        return min(gamma - r.gamma_min, r.gamma_max - gamma, 1e300)
+
+    def closed_at(t):  # only "gamma_min <= gamma" is a non-strict condition
+        if gamma is None:
+            return False
+        r = report_at(t)
+        return bool(r.c1_holds and abs(gamma - r.gamma_min) < abs(r.gamma_max - gamma))
+
+    grid = np.linspace(lo, hi, n_grid)
+    ok = np.array([inside(t) for t in grid])
+    edges = []
+    for k in np.flatnonzero(ok[1:] != ok[:-1]):
+        f0, f1 = score(grid[k]), score(grid[k + 1])
+        if np.sign(f0) != np.sign(f1):
+            edges.append(brentq(score, grid[k], grid[k + 1], xtol=1e-13, rtol=1e-15))
+            continue
+        a_, b_ = grid[k], grid[k + 1]  # the margin jumps (e.g. C1 breaks): bisect the verdict
+        while b_ - a_ > 1e-13 * max(1.0, abs(a_)):
+            mid = 0.5 * (a_ + b_)
+            a_, b_ = (mid, b_) if inside(mid) == ok[k] else (a_, mid)
+        edges.append(0.5 * (a_ + b_))
+    bounds_all = ([lo] if ok[0] else []) + edges + ([hi] if ok[-1] else [])
+    out = []
+    for start, end in zip(bounds_all[0::2], bounds_all[1::2]):
+        out.append(Interval(float(start), float(end), start == lo or closed_at(start),
+                            end == hi or closed_at(end)))
+    return out
+
+
+def certified_interval(X, labels, weights, point, feature, gamma=None, p=2, *,
+                       bounds=None, n_grid=2001):
+    """Values of one coordinate ``X[point, feature]`` for which Theorem 2 certifies ``labels``.
+
+    Only ``x_point`` moves, along ``feature``: ``X(t)`` equals ``X`` except
+    ``X(t)[point, feature] = t``. The returned set is in terms of ``t`` (the new coordinate);
+    subtract ``X[point, feature]`` to get the perturbation ``eps``.
+
+    * ``gamma=None``: the paper's reading: C1 and C2 hold on ``X(t)`` (so *some* gamma recovers
+      the partition). Example 3 gives ``x_3 in (44/5, 68/3)``.
+    * ``gamma`` a number: Theorem 2 at that gamma, ``gamma_min(t) <= gamma < gamma_max(t)``.
+      Example 3 at ``gamma = 2.5`` gives ``x_3 in [9, 19]``.
+
+    Method. With fixed weights (a matrix) C1 does not depend on t, and every inequality of the
+    theorem compares ``l_q`` norms of vectors that are affine in t in one coordinate:
+    ``||(r, k (t - a))||_q`` depends on r only through ``||r||_q``. Each inequality (after
+    cross-multiplying ``gamma_min < gamma_max`` pair by pair) is solved exactly: for q = 2 by
+    squaring (a quadratic in t), for q in {1, inf} piece by piece (piecewise linear). The set is
+    then assembled from the roots by testing each open segment and each root (a root belongs to
+    the set iff every constraint tight there is non-strict). Exact up to rounding (~1e-12).
+
+    With a callable ``weights`` (``X -> W``, recomputed on ``X(t)``) the set is found
+    numerically on ``bounds`` (default: the data range of the feature widened by its width on
+    each side): the verdict on an ``n_grid`` grid brackets the ends, refined by
+    ``scipy.optimize.brentq`` on the continuous margin (or bisection where the margin jumps).
+    An end is closed when ``gamma_min(t) = gamma`` is the binding condition there (the only
+    non-strict one). Intervals shorter than the grid step may be missed, and ends at ``bounds``
+    are where the search window stops (reported closed), not ends of the certified set.
+
+    Returns
+    -------
+    list of Interval
+        Disjoint, increasing; empty if no value is certified.
+    """
+    X = check_data_matrix(X, "X")
+    labels = check_labels(labels, "labels", n_samples=X.shape[0])
+    point = check_int(point, "point", minimum=0, maximum=X.shape[0] - 1)
+    feature = check_int(feature, "feature", minimum=0, maximum=X.shape[1] - 1)
+    if gamma is not None:
+        gamma = check_positive(gamma, "gamma")
+    q, p = conjugate_exponent(p), _check_p(p)
+    if callable(weights):
+        if bounds is None:
+            col = X[:, feature]
+            width = max(float(np.ptp(col)), 1.0)
+            bounds = (float(col.min()) - width, float(col.max()) + width)
+        lo, hi = (check_finite_array(bounds, "bounds", ndim=1)[:2]
+                  if len(bounds) == 2 else (None, None))
+        if lo is None or not lo < hi:
+            raise ValueError(f"bounds must be (low, high) with low < high, got {bounds!r}")
+        n_grid = check_int(n_grid, "n_grid", minimum=3)
+        return _numeric_intervals(X, labels, weights, q, p, point, feature, gamma,
+                                  (float(lo), float(hi)), n_grid)
+    W = _as_weights(weights, X.shape[0])
+    cons = _single_coordinate_constraints(X, labels, W, q, point, feature, gamma)
+    if cons is None:
+        return []
+    if isinstance(cons, str):
+        return [Interval(-math.inf, math.inf)]
+    return _intervals_from(cons)
+
+
+# ----------------------------------------------------------------------------- radius
+@dataclass(frozen=True)
+class CertifiedRadius:
+    """The certified radius of Theorem 2 for fixed weights and a fixed gamma.
+
+    Attributes
+    ----------
+    radius : float
+        Every perturbation with ``||eps||_F < radius`` keeps all inequalities of Theorem 2
+        (so the CVC partition at ``gamma`` cannot change). 0 if not certified at ``eps = 0``.
+    binding : {"within", "between", "not certified"}
+        The kind of inequality that is broken first.
+    binding_pair : tuple
+        ``(i, j)`` point indices for "within", ``(label_a, label_b)`` for "between".
+    eps : ndarray of shape (n, d)
+        A perturbation of norm ``radius`` that makes the binding inequality tight (it sits on the
+        boundary of the certified set; ``(1 + t) * eps`` for small ``t > 0`` breaks it). This is
+        the cheapest direction in which to attack the certificate.
+    within_radius, between_radius : float
+        The smallest radius over each kind (``inf`` if there is no such constraint).
+    gamma, p : float
+    """
+
+    radius: float
+    binding: str
+    binding_pair: Optional[tuple]
+    eps: np.ndarray = field(repr=False)
+    within_radius: float
+    between_radius: float
+    gamma: float
+    p: float
+
+
+def _project_l1_ball(u, tau):
+    """Euclidean projection of u onto {y : ||y||_1 <= tau} (sort-based, exact)."""
+    if np.abs(u).sum() <= tau:
+        return u.copy()
+    if tau <= 0:
+        return np.zeros_like(u)
+    a = np.sort(np.abs(u))[::-1]
+    cs = np.cumsum(a)
+    k = np.arange(1, a.size + 1)
+    rho = np.flatnonzero(a - (cs - tau) / k > 0)[-1]
+    theta = (cs[rho] - tau) / (rho + 1)
+    return np.sign(u) * np.maximum(np.abs(u) - theta, 0.0)
+
+
+def _project_ball(u, tau, q):
+    """Euclidean projection onto the l_q ball of radius tau (q in {1, 2, inf})."""
+    if q == 2:
+        nrm = np.linalg.norm(u)
+        return u.copy() if nrm <= tau else u * (tau / nrm)
+    if q == 1:
+        return _project_l1_ball(u, tau)
+    return np.clip(u, -tau, tau)
+
+
+def _within_escape(v, tau, q):
+    """Euclidean distance from v (inside the l_q ball of radius tau) to its boundary, and a unit
+    direction realising it: q=2: tau-||v||; q=1: (tau-||v||_1)/sqrt(d) (nearest facet);
+    q=inf: min_k (tau-|v_k|) (nearest face of the box)."""
+    d = v.shape[-1]
+    if q == 2:
+        nrm = np.linalg.norm(v, axis=-1)
+        return tau - nrm
+    if q == 1:
+        return (tau - np.abs(v).sum(axis=-1)) / math.sqrt(d)
+    return tau - np.abs(v).max(axis=-1)
+
+
+def _within_direction(v, q):
+    d = v.size
+    sgn = np.where(v >= 0, 1.0, -1.0)
+    if q == 2:
+        nrm = np.linalg.norm(v)
+        if nrm == 0:
+            e = np.zeros(d)
+            e[0] = 1.0
+            return e
+        return v / nrm
+    if q == 1:
+        return sgn / math.sqrt(d)
+    k = int(np.argmax(np.abs(v)))
+    e = np.zeros(d)
+    e[k] = sgn[k]
+    return e
+
+
+def certified_radius(X, labels, weights, gamma, p=2) -> CertifiedRadius:
+    """Smallest Frobenius norm of a perturbation that can break Theorem 2's certificate.
+
+    With data-independent weights, C1 does not depend on ``eps`` and Theorem 2 holds at
+    ``gamma`` as long as (derived in Chapter 03, Section 7)
+
+    * every inner pair keeps ``||x_i - x_j||_q <= gamma m_ij``  (``m_ij = n_a w_ij - mu_ij``), and
+    * every cluster pair keeps ``||xbar_a - xbar_b||_q > gamma t_ab``  (``t_ab = S_a/n_a + S_b/n_b``).
+
+    The cheapest perturbation violating an inner constraint moves only ``x_i`` and ``x_j`` by
+    ``+-delta/2`` (norm ``||delta||_2 / sqrt 2``), with ``delta`` the Euclidean step from
+    ``v = x_i - x_j`` to the boundary of the ``l_q`` ball of radius ``tau = gamma m_ij``:
+    ``tau - ||v||_2`` (q = 2, p = 2); ``(tau - ||v||_1) / sqrt d`` (q = 1, p = inf: nearest facet
+    of the cross-polytope); ``tau - ||v||_inf`` (q = inf, p = 1: nearest face of the box).
+    The cheapest perturbation violating a between constraint shifts cluster a by
+    ``D n_b/(n_a+n_b)`` and cluster b by ``-D n_a/(n_a+n_b)`` (norm ``||D|| sqrt(n_a n_b/(n_a+n_b))``),
+    with ``D`` the Euclidean projection step of ``u = xbar_a - xbar_b`` onto the ``l_q`` ball of
+    radius ``gamma t_ab`` (radial for q = 2, sort-based l1 projection for q = 1, clipping for
+    q = inf). The radius is the minimum over all constraints. Both minimisations are exact
+    (minimum-norm splitting of a fixed difference / mean shift, then a Euclidean distance to a
+    convex set or to the complement of a convex set's interior).
+
+    Parameters
+    ----------
+    X : array (n, d); labels : array (n,); weights : fixed (n, n) matrix; gamma : float > 0
+    p : {1, 2, inf}
+
+    Returns
+    -------
+    CertifiedRadius
+        ``radius = 0`` and ``binding = "not certified"`` if Theorem 1 does not certify at eps = 0.
+    """
+    X = check_data_matrix(X, "X")
+    labels = check_labels(labels, "labels", n_samples=X.shape[0])
+    gamma = check_positive(gamma, "gamma")
+    if callable(weights):
+        raise TypeError("weights must be a fixed matrix for certified_radius (data-independent "
+                        "weights); recomputed weights have no closed-form radius")
+    q, p = conjugate_exponent(p), _check_p(p)
+    W = _as_weights(weights, X.shape[0])
+    n, d = X.shape
+    report = _report(X, labels, W, q, p)
+    if not report.certifies(gamma):
+        return CertifiedRadius(0.0, "not certified", None, np.zeros((n, d)), 0.0, 0.0, gamma, p)
+    st = _structure(X, labels, W)
+    within_r, within_k = math.inf, None
+    if st.pair_i.size:
+        V = X[st.pair_i] - X[st.pair_j]
+        r_all = _within_escape(V, gamma * st.pair_margin, q) / math.sqrt(2.0)
+        within_k = int(np.argmin(r_all))
+        within_r = float(r_all[within_k])
+    between_r, between_best = math.inf, None
+    K = st.sizes.size
+    for a in range(K):
+        for b in range(a + 1, K):
+            u = st.centroids[a] - st.centroids[b]
+            D = _project_ball(u, gamma * st.between_den[a, b], q) - u
+            na, nb = st.sizes[a], st.sizes[b]
+            r = float(np.linalg.norm(D) * math.sqrt(na * nb / (na + nb)))
+            if r < between_r:
+                between_r, between_best = r, (a, b, D)
+    eps = np.zeros((n, d))
+    if within_r <= between_r:
+        i, j = int(st.pair_i[within_k]), int(st.pair_j[within_k])
+        v = X[i] - X[j]
+        delta = math.sqrt(2.0) * within_r * _within_direction(v, q)
+        eps[i], eps[j] = delta / 2, -delta / 2
+        radius, binding, pair = within_r, "within", (i, j)
+    else:
+        a, b, D = between_best
+        na, nb = st.sizes[a], st.sizes[b]
+        eps[st.inv == a] = D * nb / (na + nb)
+        eps[st.inv == b] = -D * na / (na + nb)
+        radius, binding = between_r, "between"
+        pair = (st.classes[a].item(), st.classes[b].item())
+    eps.setflags(write=False)
+    return CertifiedRadius(radius, binding, pair, eps, within_r, between_r, gamma, p)
+
+
+# ----------------------------------------------------------------------------- widget logic
+@dataclass(frozen=True)
+class PerturbationView:
+    """Everything the chapter-03 widget shows for one position of a moved point.
+
+    Attributes
+    ----------
+    X_eps : ndarray (n, d)
+        The perturbed data.
+    report : RecoveryReport
+        C1, C2, gamma_min, gamma_max on the perturbed data.
+    certified : bool
+        Theorem 2 certifies the partition at ``gamma``.
+    Y : ndarray (n, d)
+        The CVC solution on the perturbed data.
+    solved_labels : ndarray (n,)
+        Its partition.
+    unchanged : bool
+        The solved partition equals ``labels`` (up to renaming).
+    """
+
+    X_eps: np.ndarray = field(repr=False)
+    report: RecoveryReport
+    certified: bool
+    Y: np.ndarray = field(repr=False)
+    solved_labels: np.ndarray = field(repr=False)
+    unchanged: bool
+
+
+def same_partition(a, b) -> bool:
+    """True iff two label vectors define the same partition (labels may be renamed)."""
+    a = check_labels(a, "a")
+    b = check_labels(b, "b", n_samples=a.size)
+    pairs = np.unique(np.stack([a, b]), axis=1)
+    return bool(pairs.shape[1] == np.unique(a).size == np.unique(b).size)
+
+
+def explore_perturbation(X, labels, weights, point, feature, value, gamma, p=2,
+                         solver=None) -> PerturbationView:
+    """Move ``X[point, feature]`` to ``value``; return the Theorem 2 verdict and the CVC solution.
+
+    The pure logic behind the chapter-03 widget (fixed weights). ``solver(X, gamma, W, p)`` must
+    return an object with ``Y`` and ``labels``; by default :func:`tutorial_lib.convex_clustering.solve_cvc`.
+    """
+    X = check_data_matrix(X, "X")
+    labels = check_labels(labels, "labels", n_samples=X.shape[0])
+    point = check_int(point, "point", minimum=0, maximum=X.shape[0] - 1)
+    feature = check_int(feature, "feature", minimum=0, maximum=X.shape[1] - 1)
+    value = float(check_finite_array(value, "value", ndim=0))
+    gamma = check_positive(gamma, "gamma")
+    q, p = conjugate_exponent(p), _check_p(p)
+    W = _as_weights(weights, X.shape[0])
+    X_eps = X.copy()
+    X_eps[point, feature] = value
+    report = _report(X_eps, labels, W, q, p)
+    if solver is None:
+        from .convex_clustering import solve_cvc
+
+        def solver(Xs, g, Ws, pp):
+            return solve_cvc(Xs, g, Ws, p=pp)
+    sol = solver(X_eps, gamma, W, p)
+    solved = np.asarray(sol.labels)
+    return PerturbationView(X_eps, report, report.certifies(gamma), np.asarray(sol.Y), solved,
+                            same_partition(solved, labels))
