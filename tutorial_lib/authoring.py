@@ -113,7 +113,7 @@ def execute_notebook(path, timeout=600, kernel_name="python3") -> None:
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, record_timing=False,
                             resources={"metadata": {"path": str(path.parent.resolve())}})
     client.execute()
     nbformat.write(nb, path)

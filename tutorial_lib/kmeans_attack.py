@@ -29,7 +29,6 @@ much faster on a shared machine where threads oversubscribe the cores).
 """
 from __future__ import annotations
 
-import functools
 import numbers
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -39,9 +38,9 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import normalized_mutual_info_score
-from threadpoolctl import ThreadpoolController
 
 from ._progress import progress
+from ._threads import one_thread, single_threaded
 from ._validation import (
     check_choice,
     check_data_matrix,
@@ -80,24 +79,6 @@ __all__ = [
 ]
 
 _MAPPINGS = ("auto", "hungarian", "majority")
-_CONTROLLER = []
-
-
-def _one_thread():
-    # The problems of this chapter are small: one BLAS/OpenMP thread is faster than many, and
-    # much faster on a shared machine where threads oversubscribe the cores.
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=1)
-
-
-def _single_threaded(func):
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with _one_thread():
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 _NORMS = ("linf", "l2")
@@ -230,7 +211,7 @@ class MappedKMeans:
             n_init = 1
         seed = int(check_random_state(random_state).integers(2**31 - 1))
         km = KMeans(n_clusters, init=init, n_init=n_init, max_iter=max_iter, random_state=seed)
-        with _one_thread():
+        with one_thread():
             km.fit(X)
         found = cluster_mapping(y, km.labels_, mapping)
         return cls(km.cluster_centers_.copy(), found, float(km.inertia_), int(km.n_iter_),
@@ -240,7 +221,7 @@ class MappedKMeans:
     def n_clusters(self) -> int:
         return int(self.centroids.shape[0])
 
-    @_single_threaded
+    @single_threaded
     def assign(self, X) -> np.ndarray:
         """Index of the nearest centroid of every row of ``X`` (the k-means decision)."""
         X = check_data_matrix(X, "X")
@@ -343,7 +324,7 @@ class LogisticSurrogate(_ScaledInput):
     def fit(self, X, y) -> "LogisticSurrogate":
         X, y = self._prepare(X, y, fitted=False)
         model = LogisticRegression(C=self.C, max_iter=self.max_iter)
-        with _one_thread():
+        with one_thread():
             model.fit(X / self.scale, y)
         if not np.array_equal(model.classes_, np.arange(model.classes_.size)):
             raise ValueError("y must use every class index 0..n_classes-1")
@@ -395,7 +376,7 @@ class NetworkSurrogate(_ScaledInput):
         rng = check_random_state(self.random_state)
         n_classes = int(y.max()) + 1
         self.net_ = MLP([X.shape[1], *self.hidden, n_classes], random_state=rng)
-        with _one_thread():
+        with one_thread():
             self.history_ = train_cross_entropy(self.net_, X / self.scale, y, self.epochs, lr=self.lr,
                                                 batch_size=self.batch_size, random_state=rng,
                                                 show_progress=show_progress)
@@ -529,7 +510,7 @@ def transfer_attack(surrogate, X, y, eps, steps=10, step_size=None, norm="linf",
     if clip is not None and (X.min() < clip[0] or X.max() > clip[1]):
         raise ValueError(f"X must lie in the clip range {clip}, got values in [{X.min():g}, {X.max():g}]")
     step_size = 2.5 * eps / steps if step_size is None else check_positive(step_size, "step_size")
-    with _one_thread():
+    with one_thread():
         X_adv, history = _ifgsm(surrogate, X, y, eps, steps, step_size, norm, clip)
     return TransferAttackResult(X_adv, _norms(X_adv - X, norm), np.array(history), eps,
                                 float(step_size), steps, norm)
@@ -598,7 +579,7 @@ class TransferReport:
     n_fooled_surrogate: int
 
 
-@_single_threaded
+@single_threaded
 def transfer_report(surrogate, target, X, X_adv, y) -> TransferReport:
     """Accuracies of surrogate and target on clean and adversarial data, and the transfer rate.
 
@@ -678,7 +659,7 @@ def _attacked(attack, X, y, eps):
     return X_adv
 
 
-@_single_threaded
+@single_threaded
 def adversarial_kmeans(X, y, attack, eta, eps_schedule, n_clusters, *, X_test=None, y_test=None,
                        eval_eps=None, warm_start=True, n_init=1, max_iter=300, mapping="auto",
                        random_state=None, show_progress=None) -> AdversarialKMeansResult:
@@ -779,7 +760,7 @@ class TrainingSummary:
     pred_trained_adv: np.ndarray
 
 
-@_single_threaded
+@single_threaded
 def explore_adversarial_training(X, y, X_test, y_test, attack, eps, eta, n_clusters, *, n_steps=3,
                                  n_examples=6, random_state=0) -> TrainingSummary:
     """Widget logic: train with ``eta`` and a linear schedule up to ``eps``, then summarise.
@@ -873,7 +854,7 @@ class Autoencoder:
         rng = check_random_state(random_state)
         if extra_loss is not None and not callable(extra_loss):
             raise TypeError("extra_loss must be None or callable")
-        with _one_thread():
+        with one_thread():
             self._train(X, epochs, lr, batch_size, rng, show_progress, extra_loss)
         return self
 
@@ -1031,7 +1012,7 @@ class EmbeddingAttackResult:
     reconstruction_change: float
 
 
-@_single_threaded
+@single_threaded
 def embedding_attack(encoder, kmeans, X, eps, *, y=None, decoder=None, overshoot=1e-3) -> EmbeddingAttackResult:
     """Perturb embeddings (not pixels) to change k-means assignments (seed 003, attack stage).
 
@@ -1116,12 +1097,12 @@ class EmbeddingDefenceResult:
 
 def _kmeans_centroids(Z, n_clusters, init, seed):
     n_init = 1 if not isinstance(init, str) else 3
-    with _one_thread():
+    with one_thread():
         km = KMeans(n_clusters, init=init, n_init=n_init, random_state=seed).fit(Z)
     return km.cluster_centers_
 
 
-@_single_threaded
+@single_threaded
 def defend_embedding(autoencoder, X, n_clusters, eps, *, margin=1.5, lam=1.0, epochs=20, lr=1e-3,
                      batch_size=64, random_state=None, show_progress=None) -> EmbeddingDefenceResult:
     """Defence by adversarial fine-tuning of the encoder (seed 003, defence stage).

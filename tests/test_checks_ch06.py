@@ -1,0 +1,171 @@
+"""Sheet 06 questions: reference answers pass, typical slips fail helpfully, blanks are 'not attempted'.
+
+Expected values are re-derived here independently: q1 by brute force over directions, q5 by
+finite-difference gradients and an SVD, q4 by recounting radii with a per-point formula.
+"""
+import numpy as np
+import pytest
+
+from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____, reset_results
+from tutorial_lib.checks.ch06 import moons_radii, q1, q2, q3, q4, q5, q6, q7, q8
+from tutorial_lib.clustr import two_nearest_radius
+
+ALL = [q1, q2, q3, q4, q5, q6, q7, q8]
+
+
+@pytest.fixture(autouse=True)
+def _clean():
+    reset_results()
+    yield
+    reset_results()
+
+
+def test_every_question_has_two_hints_and_a_solution():
+    for q in ALL:
+        if q.kind != "thought":
+            assert "hint 2 of" in q.hint_text(2)
+        assert q._solution
+
+
+@pytest.mark.parametrize("q", ALL, ids=lambda q: q.qid)
+def test_placeholder_is_not_attempted(q):
+    assert q.evaluate(____).status == NOT_ATTEMPTED
+
+
+# ---------------------------------------------------------------- q1
+def test_q1_expected_value_by_brute_force():
+    # identity-like feature map scaled by L = 2: f(x) = 2 x, x = (0.5, 0); find the smallest input step
+    # that changes the nearest centre, scanning 3600 directions with bisection along each ray
+    centers = np.array([[0.0, 0.0], [4.0, 0.0], [1.0, 3.0]])
+    x = np.array([0.5, 0.0])
+
+    def cls(z):
+        return np.argmin(((2 * z - centers) ** 2).sum(1))
+
+    best = np.inf
+    for t in np.linspace(0, 2 * np.pi, 3600, endpoint=False):
+        u = np.array([np.cos(t), np.sin(t)])
+        if cls(x + 5 * u) == 0:
+            continue
+        lo, hi = 0.0, 5.0
+        for _ in range(50):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if cls(x + mid * u) == 0 else (lo, mid)
+        best = min(best, hi)
+    assert q1.expected == pytest.approx(best, rel=1e-6)  # f = 2x is exactly 2-Lipschitz: the bound is tight
+
+
+def test_q1_grading():
+    assert q1.evaluate(0.5).status == PASSED
+    forgot_L = q1.evaluate(1.0)
+    assert forgot_L.status == FAILED and "hint" in forgot_L.message
+    assert q1.evaluate(4 / np.sqrt(10) / 2).status == FAILED  # used the wrong (farther) bisector
+
+
+# ---------------------------------------------------------------- q2
+def independent_radius(features, centers, center_classes, lipschitz):
+    out = []
+    for f in np.asarray(features, float):
+        k = int(np.argmin([np.linalg.norm(f - c) for c in centers]))
+        dists = []
+        for j, c in enumerate(centers):
+            if center_classes[j] != center_classes[k]:
+                n = c - centers[k]
+                dists.append(abs(np.dot(f - (c + centers[k]) / 2, n)) / np.linalg.norm(n))
+        out.append(min(dists) / lipschitz)
+    return np.array(out)
+
+
+def test_q2_reference_passes_and_matches_an_independent_loop():
+    assert q2.evaluate(independent_radius).status == PASSED
+    for case in q2.cases():
+        np.testing.assert_allclose(q2._reference(*case.args), independent_radius(*case.args), rtol=1e-9)
+
+
+def test_q2_typical_mistakes_fail():
+    shortcut = q2.evaluate(two_nearest_radius)
+    assert shortcut.status == FAILED and "second-nearest" in shortcut.message
+
+    def no_lipschitz(features, centers, center_classes, lipschitz):
+        return independent_radius(features, centers, center_classes, 1.0)
+
+    assert q2.evaluate(no_lipschitz).status == FAILED
+
+    def crashes(features, centers, center_classes, lipschitz):
+        raise IndexError("oops")
+
+    res = q2.evaluate(crashes)
+    assert res.status == FAILED and "IndexError" in res.message
+
+    def stub(features, centers, center_classes, lipschitz):
+        return ____
+
+    assert q2.evaluate(stub).status == NOT_ATTEMPTED
+
+
+# ---------------------------------------------------------------- q3
+def test_q3_accepts_counterexamples_and_rejects_non_examples():
+    good = (np.array([4.5, 0.0]), np.array([[0.0, 0.0], [0.0, 2.0], [10.0, 0.0]]), np.array([0.51, 0.0]))
+    assert q3.evaluate(good).status == PASSED
+    u, v = np.array([1.0, 1.0]) / np.sqrt(2), np.array([1.0, -1.0]) / np.sqrt(2)
+    rotated = (5.6 * u, np.array([0 * u, 2.5 * v, 12 * u]), 0.45 * u)
+    assert q3.evaluate(rotated).status == PASSED
+    too_short = q3.evaluate((good[0], good[1], np.array([0.49, 0.0])))
+    assert too_short.status == FAILED and "does not flip" in too_short.message
+    # a flip that is NOT inside the two-nearest radius: no over-certification shown
+    too_long = q3.evaluate((good[0], good[1], np.array([1.2, 0.0])))
+    assert too_long.status == FAILED and "not below the two-nearest radius" in too_long.message
+    # two centres only: the shortcut is exact there
+    two = q3.evaluate((np.array([0.4, 0.0]), np.array([[0.0, 0.0], [1.0, 0.0]]), np.array([0.2, 0.0])))
+    assert two.status == FAILED and "m >= 3" in two.message
+    assert q3.evaluate("no idea").status == FAILED
+    # sanity of the premise: the accepted example really over-certifies
+    assert two_nearest_radius(good[0][None], good[1], np.arange(3), 1.0)[0] > np.linalg.norm(good[2])
+
+
+# ---------------------------------------------------------------- q4
+def test_q4_expected_value_is_a_recount():
+    radii, correct = moons_radii()
+    recount = sum(1 for r, c in zip(radii, correct) if c and r > 0.2) / len(radii)
+    assert q4.expected == pytest.approx(recount)
+    assert q4.evaluate(round(recount, 2)).status == PASSED
+    assert q4.evaluate(recount + 0.015).status == PASSED  # reading a plot: tolerance 0.02
+    percent = q4.evaluate(100 * recount)
+    assert percent.status == FAILED and "hint" in percent.message
+
+
+# ---------------------------------------------------------------- q5
+def test_q5_expected_values_independently():
+    W1, W2 = np.array([[2.0, 0.0], [0.0, 1.0]]), np.array([[1.0, 1.0]])
+    s1, s2 = np.linalg.svd(W1, compute_uv=False)[0], np.linalg.svd(W2, compute_uv=False)[0]
+
+    def f(x):
+        return (W2 @ np.maximum(W1 @ x, 0))[0]
+
+    rng = np.random.default_rng(0)
+    h, best = 1e-6, 0.0
+    for x in rng.normal(size=(400, 2)):
+        g = [(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(2)]
+        best = max(best, np.linalg.norm(g))
+    np.testing.assert_allclose(q5.expected, [s1 * s2, best], rtol=1e-6)
+
+
+def test_q5_grading():
+    assert q5.evaluate([2 * np.sqrt(2), np.sqrt(5)]).status == PASSED
+    assert q5.evaluate([2 * np.sqrt(2), 2 * np.sqrt(2)]).status == FAILED  # "the bound is tight"
+    assert "shape" in q5.evaluate(2.0).message
+
+
+# ---------------------------------------------------------------- q6, q7, q8
+def test_choice_questions():
+    assert q6.evaluate("b").status == PASSED
+    wrong = q6.evaluate("a")
+    assert wrong.status == FAILED and "upper bound" in wrong.message
+    assert q6.evaluate("z").status == FAILED
+    assert q7.evaluate(True).status == PASSED
+    assert q7.evaluate(False).status == FAILED
+    assert q7.evaluate("true").status == PASSED
+
+
+def test_thought_question_is_ungraded():
+    assert q8.evaluate("the radius does not change").status == UNGRADED

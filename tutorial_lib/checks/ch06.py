@@ -1,0 +1,240 @@
+"""Questions of sheet ``06_clustr_radius`` (ClusTR robustness radius; Alfarra et al., BMVC 2021).
+
+Expected values of q1 and q5 are closed forms derived in the solutions (re-derived independently in
+``tests/test_checks_ch06.py``); q2 compares with :func:`tutorial_lib.clustr.robustness_radius` and q4
+with :func:`tutorial_lib.clustr.certified_accuracy` on a cached model, both tested independently in
+``tests/test_clustr.py`` (cvxpy distances, brute force, hand examples). q3 checks the student's own
+counterexample directly.
+"""
+import numpy as np
+
+from ..clustr import (
+    SYNTHETIC_BOXES,
+    certified_accuracy,
+    lipschitz_exact_2d,
+    load_cached_models,
+    nearest_center_predict,
+    robustness_radius,
+    synthetic_data,
+    two_nearest_radius,
+)
+from ._core import Case, ChoiceQuestion, FunctionQuestion, ThoughtQuestion, ValueQuestion
+
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "moons_radii"]
+
+# ---------------------------------------------------------------- q1: a radius by hand
+q1 = ValueQuestion(
+    "ch06.q1",
+    0.5,
+    rtol=1e-4,
+    atol=1e-6,
+    what="radius",
+    hints=[
+        "The nearest centre of f(x) = (1, 0) is mu_a = (0, 0). Compute the distance from f(x) to the bisector of "
+        "mu_a with EACH other-class centre: (||f - mu_j||^2 - ||f - mu_a||^2) / (2 ||mu_j - mu_a||).",
+        "For mu_b: (9 - 1) / 8 = 1. For mu_c: (9 - 1) / (2 sqrt(10)) ≈ 1.265. Take the minimum, and do not "
+        "forget to divide by the Lipschitz constant L_f = 2.",
+    ],
+    solution="min(1, 4/sqrt(10)) / L_f = 1 / 2 = 0.5. The feature-space distance to the decision boundary is 1 "
+    "(the bisector x = 2 of mu_a and mu_b); a 2-Lipschitz map can move f(x) by at most 2 ||delta||, so "
+    "||delta|| < 0.5 is safe.",
+)
+
+
+# ---------------------------------------------------------------- q2: implement the radius
+def _radius_cases(rng):
+    yield Case((np.array([[1.0, 0.0]]), np.array([[0.0, 0.0], [4.0, 0.0], [1.0, 3.0]]), np.array([0, 1, 2]), 2.0),
+               description="the example of q1")
+    yield Case((np.array([[4.5, 0.0]]), np.array([[0.0, 0.0], [0.0, 2.0], [10.0, 0.0]]), np.array([0, 1, 2]), 1.0),
+               description="the second-nearest centre is not the critical one")
+    yield Case((np.array([[0.2, 0.1], [2.6, -1.5]]), np.array([[0.0, 0.0], [3.0, 0.5], [1.0, 2.6], [2.6, -2.2]]),
+                np.array([0, 1, 2, 0]), 1.0), description="two centres of class 0")
+    for _ in range(4):
+        m, d, n = int(rng.integers(3, 7)), int(rng.integers(2, 5)), int(rng.integers(1, 6))
+        classes = np.concatenate([[0, 1], rng.integers(0, 3, m - 2)])
+        yield Case((rng.normal(size=(n, d)), rng.normal(size=(m, d)), classes, float(rng.uniform(0.5, 3.0))),
+                   description="random centres")
+
+
+q2 = FunctionQuestion(
+    "ch06.q2",
+    robustness_radius,
+    _radius_cases,
+    rtol=1e-6,
+    atol=1e-9,
+    hints=[
+        "For each row f of `features`: find the nearest centre k (any class) and its class c. Then, for every "
+        "centre j with center_classes[j] != c, compute (||f - mu_j||^2 - ||f - mu_k||^2) / (2 ||mu_j - mu_k||). "
+        "The radius is the minimum of these numbers divided by `lipschitz`.",
+        "Skip centres of the SAME class as the nearest one (crossing their bisector does not change the class), "
+        "but do not stop at the second-nearest centre: case 2 is built so that a farther centre has the closer "
+        "bisector. Return a 1-D array with one radius per row.",
+    ],
+    solution="```python\ndef my_radius(features, centers, center_classes, lipschitz):\n"
+    "    d2 = ((features[:, None, :] - centers[None, :, :]) ** 2).sum(-1)\n"
+    "    k = d2.argmin(1)\n"
+    "    gap = np.linalg.norm(centers[None] - centers[k][:, None], axis=2)\n"
+    "    ratio = (d2 - d2[np.arange(len(features)), k][:, None]) / (2 * np.where(gap > 0, gap, 1))\n"
+    "    other = center_classes[None, :] != center_classes[k][:, None]\n"
+    "    return np.where(other, ratio, np.inf).min(1) / lipschitz\n```",
+)
+
+
+# ---------------------------------------------------------------- q3: your own counterexample
+def _check_counterexample(expected, got):
+    try:
+        f, centers, delta = got
+        f = np.asarray(f, dtype=float).reshape(1, -1)
+        centers = np.asarray(centers, dtype=float)
+        delta = np.asarray(delta, dtype=float).reshape(1, -1)
+    except (TypeError, ValueError):
+        return False, "answer with a tuple (f, centers, delta): f and delta of shape (d,), centers of shape (m, d)"
+    if centers.ndim != 2 or centers.shape[1] != f.shape[1] or delta.shape != f.shape or centers.shape[0] < 3:
+        return False, "shapes: f (d,), centers (m, d) with m >= 3, delta (d,)"
+    if not (np.all(np.isfinite(f)) and np.all(np.isfinite(centers)) and np.all(np.isfinite(delta))):
+        return False, "your numbers must be finite"
+    classes = np.arange(centers.shape[0])
+    d2 = ((f - centers) ** 2).sum(1)
+    if np.sort(d2)[1] - np.sort(d2)[0] < 1e-9:
+        return False, "f must have a unique nearest centre"
+    two = two_nearest_radius(f, centers, classes, 1.0)[0]
+    full = robustness_radius(f, centers, classes, 1.0)[0]
+    size = float(np.linalg.norm(delta))
+    before = nearest_center_predict(f, centers, classes)[0]
+    after = nearest_center_predict(f + delta, centers, classes)[0]
+    if after == before:
+        return False, f"f + delta is still nearest to centre {before}: delta does not flip the prediction"
+    if size >= two:
+        return False, (f"||delta|| = {size:.4g} is not below the two-nearest radius {two:.4g}: the shortcut did not "
+                       "certify this flip (correct radius here: " f"{full:.4g})")
+    return True, ""
+
+
+q3 = ValueQuestion(
+    "ch06.q3",
+    None,
+    compare=_check_counterexample,
+    what="counterexample",
+    hints=[
+        "Use the identity feature map (L_f = 1) in 2-D, one class per centre. Put f close to the bisector of its "
+        "nearest centre mu_1 and some centre mu_3 that is NOT the second nearest: mu_3 far away, but f almost "
+        "half-way to it along the line mu_1 -> mu_3.",
+        "Make the second-nearest centre mu_2 sit 'sideways' (perpendicular to mu_1 -> mu_3) at a moderate distance, "
+        "so that ||f - mu_2|| < ||f - mu_3||. Then take delta pointing from f towards mu_3, just long enough to "
+        "cross the bisector of mu_1 and mu_3.",
+    ],
+    solution="For example f = (4.5, 0), centers = [(0, 0), (0, 2), (10, 0)], delta = (0.51, 0). The second-nearest "
+    "centre is (0, 2), whose bisector y = 1 is at distance 1, so the shortcut certifies radius 1; but the bisector "
+    "x = 5 of (0, 0) and (10, 0) is only 0.5 away and delta of norm 0.51 < 1 crosses it.",
+)
+
+
+# ---------------------------------------------------------------- q4: read a curve
+def moons_radii():
+    """Radii (exact L_f on the box) and correctness of the cached moons ClusTR model on the test set."""
+    model = load_cached_models("synthetic")["moons_clustr_0"]
+    X, y = synthetic_data("moons", "test")
+    L = lipschitz_exact_2d(model.net, SYNTHETIC_BOXES["moons"]).lipschitz
+    return model.radius(X, L), model.predict(X) == y
+
+
+def _ca_at_02():
+    radii, correct = moons_radii()
+    return float(certified_accuracy(radii, correct, [0.2])[0])
+
+
+q4 = ValueQuestion(
+    "ch06.q4",
+    _ca_at_02,
+    rtol=0.0,
+    atol=0.02,
+    what="certified accuracy",
+    hints=[
+        "Find r = 0.2 on the horizontal axis and read the height of the curve. Certified accuracy is a fraction "
+        "between 0 and 1, not a percentage.",
+        "Or compute it: the fraction of test points that are correctly classified AND have radius > 0.2, i.e. "
+        "`np.mean(correct & (radii > 0.2))`.",
+    ],
+    solution="About 0.57 (the exact value is `certified_accuracy(radii, correct, [0.2])[0]`); any answer within "
+    "0.02 counts, as befits reading a plot.",
+)
+
+
+# ---------------------------------------------------------------- q5: Lipschitz constants by hand
+q5 = ValueQuestion(
+    "ch06.q5",
+    np.array([2.0 * np.sqrt(2.0), np.sqrt(5.0)]),
+    rtol=1e-4,
+    atol=1e-6,
+    what="pair (product bound, exact constant)",
+    hints=[
+        "Product bound: ||W1||_2 * ||W2||_2. W1 = diag(2, 1) has spectral norm 2; W2 = [1, 1] (one row) has "
+        "spectral norm sqrt(2).",
+        "Exact: f(x) = relu(2 x1) + relu(x2) is affine on the four quadrants with gradients (0, 0), (2, 0), (0, 1) "
+        "and (2, 1). The Lipschitz constant is the largest gradient norm.",
+    ],
+    solution="[2 sqrt(2), sqrt(5)] ≈ [2.8284, 2.2361]. The product bound assumes one input direction is stretched "
+    "by both layers' worst directions at once; here W2 cannot align with the direction (1, 0) that W1 stretches "
+    "most, so the true constant is smaller.",
+)
+
+
+# ---------------------------------------------------------------- q6: brackets
+q6 = ChoiceQuestion(
+    "ch06.q6",
+    {
+        "a": "The true robust accuracy at eps is at least 80%: PGD is a strong attack.",
+        "b": "The true robust accuracy at eps lies between 10% and 80% (if the certificate uses a valid L_f).",
+        "c": "The certificate must be wrong, because the attack says 80% of the points resist.",
+        "d": "Shrinking sigma^2 of the soft classifier would raise both numbers.",
+    },
+    "b",
+    feedback={
+        "a": "An attack that fails proves nothing: PGD accuracy is an upper bound, and through a saturated soft "
+             "classifier it can be far too high (gradient masking).",
+        "c": "The two numbers do not contradict each other: one is a lower bound, the other an upper bound.",
+        "d": "sigma^2 does not enter the certificate at all, and with one centre per class it does not change the "
+             "classifier either; it only changes how well PGD can see the gradient.",
+    },
+    hints=[
+        "Which of the two numbers is guaranteed by a proof, and which is only the result of one particular attack?",
+        "Certified accuracy is a lower bound on the accuracy under every attack of size eps; PGD accuracy is the "
+        "accuracy under one attack, hence an upper bound.",
+    ],
+    solution="(b). A certified point resists every perturbation of size eps, so certified accuracy <= true robust "
+    "accuracy <= accuracy under any particular attack. The PGD number reported through the soft classifier can be "
+    "inflated by gradient masking; the certificate cannot.",
+)
+
+
+# ---------------------------------------------------------------- q7: tightness
+q7 = ChoiceQuestion(
+    "ch06.q7",
+    {True: "True", False: "False"},
+    True,
+    feedback={False: "Try the linear case yourself: with f = identity, L_f = 1 and the feature-space distance to the "
+                     "nearest other-class bisector is a distance in input space."},
+    hints=[
+        "With f(x) = x we have L_f = 1, and the decision regions in input space are the Voronoi cells themselves.",
+        "The cell of the nearest centre is a polyhedron; the distance from an interior point to its complement is "
+        "the smallest distance to one of its bounding hyperplanes.",
+    ],
+    solution="True. With one centre per class, the class region of the nearest centre is its Voronoi cell, an "
+    "intersection of half-spaces; the distance from f(x) to the complement is the minimum distance to the "
+    "bisectors, which is exactly the radius with L_f = 1. (With several centres per class the radius is only a "
+    "lower bound, and for a general network it is a lower bound too.)",
+)
+
+
+# ---------------------------------------------------------------- q8: scaling
+q8 = ThoughtQuestion(
+    "ch06.q8",
+    solution=(
+        "Scaling the features and the centres by c > 0 multiplies the numerator of Proposition 1 by c^2, the "
+        "distance ||mu_j - mu_1|| by c and the Lipschitz constant by c, so the radius is unchanged: the certificate "
+        "measures distances in input space, and the network cannot cheat by inflating its output. The Magnet loss "
+        "is scale-free for the same reason (sigma^2 scales with c^2). To enlarge radii one must make the feature "
+        "space margin large *relative to* how much the network stretches inputs: pull classes apart where the data "
+        "are, without large Jacobians anywhere in between."
+    ),
+)
