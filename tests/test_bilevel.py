@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_calmness import cvc_1d_exact  # exact 1-D solver (isotonic regression, NOTES fact 6)
+from oracles import exact_cvc_1d
 
 from tutorial_lib import bilevel as bl
 from tutorial_lib.convex_clustering import knn_gaussian_weights, uniform_weights
@@ -30,7 +30,7 @@ MERGE_SLACK = 1e-3
 # ----------------------------------------------------------------------------- oracles
 def exact_1d_labels(x, gamma):
     """Exact CVC in 1-D, uniform weights (NOTES fact 6), then groups of equal y (independent)."""
-    y = cvc_1d_exact(x, gamma)
+    y = exact_cvc_1d(x, gamma)
     _, labels = np.unique(np.round(y, 9), return_inverse=True)
     return labels
 

@@ -8,8 +8,8 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.optimize import isotonic_regression
 
+from oracles import exact_cvc_1d
 from tutorial_lib.calmness import (
     CVCModel,
     L2SVMModel,
@@ -27,16 +27,6 @@ cp = pytest.importorskip("cvxpy")
 
 
 # --------------------------------------------------------------------------- references
-def cvc_1d_exact(x, gamma):
-    """Exact 1-D CVC with uniform weights (NOTES fact 6): isotonic regression of shifted data."""
-    x = np.asarray(x, float).ravel()
-    n = x.size
-    order = np.argsort(x, kind="stable")
-    i = np.arange(1, n + 1)
-    y_sorted = isotonic_regression(x[order] - gamma * (2 * i - n - 1)).x
-    y = np.empty(n)
-    y[order] = y_sorted
-    return y
 
 
 def partition_from_values(y, tol=1e-6):
@@ -315,7 +305,7 @@ def test_cvc_model_matches_the_exact_1d_solution():
     x = np.array([0.0, 2.0, 10.0, 14.0])
     model = CVCModel(2.5, method="admm", tol=1e-10)
     Y = model.solve(x.reshape(-1, 1))
-    assert np.allclose(Y.ravel(), cvc_1d_exact(x, 2.5), atol=1e-6)
+    assert np.allclose(Y.ravel(), exact_cvc_1d(x, 2.5), atol=1e-6)
     assert np.allclose(Y.ravel(), [6, 6, 7, 7], atol=1e-6)  # NOTES fact 2
     assert same_partition(model.decide(x.reshape(-1, 1)), [0, 0, 1, 1])
 
@@ -347,10 +337,10 @@ def test_exact_1d_cvc_reference_is_nonexpansive_and_matches_the_model(seed, n, g
     rng = np.random.default_rng(seed)
     x = rng.normal(scale=4.0, size=n)
     e = rng.normal(size=n) * rng.choice([1e-3, 1.0, 10.0])
-    diff = np.linalg.norm(cvc_1d_exact(x + e, gamma) - cvc_1d_exact(x, gamma))
+    diff = np.linalg.norm(exact_cvc_1d(x + e, gamma) - exact_cvc_1d(x, gamma))
     assert diff <= np.linalg.norm(e) * (1 + 1e-9) + 1e-12
     Y = CVCModel(gamma, tol=1e-10, method="admm").solve(x.reshape(-1, 1)).ravel()
-    assert np.allclose(Y, cvc_1d_exact(x, gamma), atol=1e-5 * max(1.0, np.abs(x).max()))
+    assert np.allclose(Y, exact_cvc_1d(x, gamma), atol=1e-5 * max(1.0, np.abs(x).max()))
 
 
 def test_cvc_model_matches_cvxpy_in_2d():
@@ -383,7 +373,7 @@ def test_cvc_decision_is_a_step_function_while_the_solution_moves_calmly():
     path = decision_path(CVCModel(2.5, tol=1e-10), X, direction, t)
     expected_changed = []
     for tk in t:
-        ref = cvc_1d_exact(x + tk * direction.ravel(), 2.5)
+        ref = exact_cvc_1d(x + tk * direction.ravel(), 2.5)
         assert np.allclose(path.solutions[:, :, 0][list(t).index(tk)], ref, atol=1e-6)
         expected_changed.append(not same_partition(partition_from_values(ref), [0, 0, 1, 1]))
     assert list(path.changed) == expected_changed == [True, True, False, False, False, False, True, True]
@@ -409,7 +399,7 @@ def test_cvc_model_with_data_dependent_weights_recomputes_them():
 def test_cvc_model_accepts_sparse_weights_and_reports_non_convergence():
     W = sp.csr_matrix(np.ones((3, 3)) - np.eye(3))
     X = np.array([[0.0], [1.0], [5.0]])
-    assert np.allclose(CVCModel(1.0, W).solve(X).ravel(), cvc_1d_exact(X.ravel(), 1.0), atol=1e-6)
+    assert np.allclose(CVCModel(1.0, W).solve(X).ravel(), exact_cvc_1d(X.ravel(), 1.0), atol=1e-6)
     with pytest.raises(RuntimeError, match="converge"):
         CVCModel(0.3, W, tol=1e-15, max_iter=1, method="admm").solve(np.array([[0.0], [1.0], [5.3]]))
 
@@ -443,7 +433,7 @@ def test_snapshot_for_the_widget():
     pert = PerturbedData(X, entries=[(2, 0)])
     model = CVCModel(2.5, tol=1e-10)
     snap = perturbation_snapshot(model, pert, [-2.0])
-    ref0, ref = cvc_1d_exact(X.ravel(), 2.5), cvc_1d_exact([0, 2, 8, 14], 2.5)
+    ref0, ref = exact_cvc_1d(X.ravel(), 2.5), exact_cvc_1d([0, 2, 8, 14], 2.5)
     assert np.allclose(snap.base_solution.ravel(), ref0, atol=1e-6)
     assert np.allclose(snap.solution.ravel(), ref, atol=1e-6)
     assert np.array_equal(snap.X_eps.ravel(), [0, 2, 8, 14])

@@ -5,7 +5,7 @@ the exact 1-D isotonic formula of CVC, NOTES fact 6).
 """
 import numpy as np
 import pytest
-from test_calmness import cvc_1d_exact  # the independent exact 1-D CVC oracle (NOTES fact 6)
+from oracles import exact_cvc_1d
 
 from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____
 from tutorial_lib.checks.ch01 import q1, q2, q3, q4, q5, q6, q7, q8
@@ -35,8 +35,8 @@ def test_q1_grading():
 
 # ---------------------------------------------------------------- q2: a CVC ratio
 def test_q2_expected_value_from_the_exact_1d_formula():
-    y0 = cvc_1d_exact([0, 2, 10, 14], 2.5)
-    y1 = cvc_1d_exact([0, 2, 12, 14], 2.5)
+    y0 = exact_cvc_1d([0, 2, 10, 14], 2.5)
+    y1 = exact_cvc_1d([0, 2, 12, 14], 2.5)
     assert np.isclose(q2.expected, np.linalg.norm(y1 - y0) / 2.0)
 
 
@@ -82,7 +82,7 @@ def test_q3_fixed_cases_match_closed_forms():
     assert np.isclose(q3._reference(*cases[0].args), 2.0)
     assert np.isclose(q3._reference(*cases[1].args), 1e-3 ** (-2 / 3))
     assert np.isclose(q3._reference(*cases[2].args), np.sqrt(2) / 2, atol=1e-9)
-    y0, y1 = cvc_1d_exact([0, 2, 10, 14], 2.5), cvc_1d_exact([0, 2, 8, 14], 2.5)
+    y0, y1 = exact_cvc_1d([0, 2, 10, 14], 2.5), exact_cvc_1d([0, 2, 8, 14], 2.5)
     assert np.isclose(q3._reference(*cases[3].args), np.linalg.norm(y1 - y0) / 2, atol=1e-9)
 
 
@@ -110,9 +110,9 @@ def test_q4_reference_on_hand_made_cases():
 
 # ---------------------------------------------------------------- q5: the unchanged window
 def test_q5_expected_interval_from_the_exact_1d_formula():
-    clean = fused_pairs(cvc_1d_exact([0, 2, 10, 14], 2.5))
+    clean = fused_pairs(exact_cvc_1d([0, 2, 10, 14], 2.5))
     eps = np.round(np.arange(-6.0, 14.0 + 1e-9, 0.01), 10)
-    same = np.array([fused_pairs(cvc_1d_exact([0, 2, 10 + e, 14], 2.5)) == clean for e in eps])
+    same = np.array([fused_pairs(exact_cvc_1d([0, 2, 10 + e, 14], 2.5)) == clean for e in eps])
     kept = eps[same]
     assert np.all(np.diff(np.flatnonzero(same)) == 1)  # one interval
     assert np.allclose([kept.min(), kept.max()], q5.expected, atol=0.011)

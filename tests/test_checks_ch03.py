@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from test_recovery import exact_cvc_1d  # the exact 1-D CVC reference (NOTES.md fact 6)
+from oracles import exact_cvc_1d
 
 from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____
 from tutorial_lib.checks.ch03 import q1, q2, q3, q4, q5, q6, q7, q8, radius_uniform_reference

@@ -13,8 +13,8 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from scipy.optimize import isotonic_regression
 
+from oracles import exact_cvc_1d
 from tutorial_lib.recovery import (
     Interval,
     broken_conditions,
@@ -73,15 +73,6 @@ def ref_certified(X, labels, W, p, gamma):
     return c1 and gmin <= gamma < gmax
 
 
-def exact_cvc_1d(x, gamma):
-    """Exact CVC in 1-D with all weights 1 (NOTES.md fact 6), independent of the library."""
-    x = np.asarray(x, dtype=float).ravel()
-    order = np.argsort(x, kind="stable")
-    n = x.size
-    y = isotonic_regression(x[order] - gamma * (2 * np.arange(1, n + 1) - n - 1)).x
-    out = np.empty(n)
-    out[order] = y
-    return out
 
 
 def partition_1d(y):

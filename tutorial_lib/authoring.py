@@ -85,6 +85,7 @@ def exercise_from_solution(nb):
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+        cell.metadata.pop("execution", None)  # run timings of the solution sheet
         cell.pop("id", None)
         cells.append(cell)
     out.cells = cells
@@ -116,6 +117,8 @@ def execute_notebook(path, timeout=600, kernel_name="python3") -> None:
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, record_timing=False,
                             resources={"metadata": {"path": str(path.parent.resolve())}})
     client.execute()
+    for cell in nb.cells:  # older runs stored per-cell timings: noise in every diff
+        cell.metadata.pop("execution", None)
     nbformat.write(nb, path)
 
 
