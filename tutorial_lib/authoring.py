@@ -95,12 +95,14 @@ def exercise_from_solution(nb):
     return out
 
 
-def generate_exercises(solutions_dir="solutions", exercises_dir="exercises") -> list[Path]:
-    """Write one exercise sheet per solution notebook; return the written paths."""
+def generate_exercises(solutions_dir="solutions", exercises_dir="exercises", only=None) -> list[Path]:
+    """Write one exercise sheet per solution notebook (or only the sheets named in ``only``)."""
     src, dst = Path(solutions_dir), Path(exercises_dir)
     dst.mkdir(parents=True, exist_ok=True)
     written = []
     for path in sorted(src.glob("*.ipynb")):
+        if only and path.stem not in only:
+            continue
         nb = nbformat.read(path, as_version=4)
         target = dst / path.name
         nbformat.write(exercise_from_solution(nb), target)
@@ -128,11 +130,12 @@ def main(argv=None) -> int:
     ex = sub.add_parser("exercises", help="regenerate exercises/ from solutions/")
     ex.add_argument("--solutions", default="solutions")
     ex.add_argument("--exercises", default="exercises")
+    ex.add_argument("--only", nargs="*", help="sheet names (e.g. 02_exact_recovery); default: all")
     run = sub.add_parser("execute", help="execute notebooks in place")
     run.add_argument("paths", nargs="+")
     args = parser.parse_args(argv)
     if args.command == "exercises":
-        for p in generate_exercises(args.solutions, args.exercises):
+        for p in generate_exercises(args.solutions, args.exercises, args.only):
             print(f"wrote {p}")
     else:
         for p in args.paths:
