@@ -455,6 +455,10 @@ def test_snapshot_and_path_reject_bad_input():
         perturbation_snapshot(CVCModel(1.0), PerturbedData(X), [1.0])
     with pytest.raises(ValueError, match="direction"):
         decision_path(CVCModel(1.0), X, np.zeros((2, 1)), [1.0])
+    with pytest.raises(ValueError, match="direction"):  # a stack of directions: only one is allowed
+        decision_path(CVCModel(1.0), X, np.ones((2, 2, 1)), [1.0])
+    with pytest.raises(ValueError, match="direction"):
+        decision_path(CVCModel(1.0), X, np.ones((3, 1)), [1.0])
     with pytest.raises(ValueError, match="t"):
         decision_path(CVCModel(1.0), X, np.ones((2, 1)), [[1.0]])
 

@@ -60,7 +60,10 @@ def test_q1():
     assert q1.evaluate(42).passed
     r = q1.evaluate(21)
     assert r.status == "failed" and "unordered" in r.message
-    assert "per group" in q1.evaluate(44).message
+    r = q1.evaluate(44)   # 2 s1 (n - s1) = 2 * 2 * 11: the misprinted Theorem 5(i), ignoring the V3 mover
+    assert r.status == "failed" and "misprinted" in r.message and "per group" in r.message
+    r = q1.evaluate(60)   # 2 s (n - s) = 2 * 3 * 10: Theorem 4 with all three movers in one cluster
+    assert r.status == "failed" and "Theorem 4" in r.message
     assert q1.evaluate(40).status == "failed"
 
 
@@ -126,6 +129,10 @@ def test_q6_function():
         return int(len(a) - N[:k, :k][rows, cols].sum())
 
     assert q6.evaluate(square_only).status == "failed"
+
+    r = q6.evaluate(lambda a, b: n_changed(a, b) / 2)   # the delta-specific "half" hint must not appear here
+    assert r.status == "failed" and "off by" in r.message and "ordered pairs" not in r.message
+    assert "expected a number" in q6.evaluate(lambda a, b: str(n_changed(a, b))).message
 
 
 def test_q7():

@@ -174,3 +174,58 @@ def test_default_compare_nan_and_types():
     assert default_compare(1.0, float("nan"))[0] is False
     assert default_compare([1, 2], "ab")[0] is False
     assert default_compare(np.array([1.0, 2.0]), (1.0, 2.0))[0] is True
+
+
+def test_student_code_cannot_stop_the_check():
+    import sys
+
+    q = FunctionQuestion("f4", square, [Case((1.0,))], hints=HINTS, timeout=0.5)
+    res = q.evaluate(lambda x: sys.exit(3))
+    assert res.status == FAILED and "SystemExit" in res.message
+
+    def interrupt(x):
+        raise KeyboardInterrupt
+
+    assert "KeyboardInterrupt" in q.evaluate(interrupt).message
+
+    def stubborn(x):  # swallows ordinary exceptions, so a one-shot Exception alarm would be lost
+        while True:
+            try:
+                time.sleep(0.01)
+            except Exception:
+                pass
+
+    start = time.perf_counter()
+    res = q.evaluate(stubborn)
+    assert res.status == FAILED and "stopped" in res.message
+    assert time.perf_counter() - start < 5
+
+
+def test_timeout_must_be_positive():
+    with pytest.raises(ValueError, match="timeout"):
+        FunctionQuestion("f5", square, [], hints=HINTS, timeout=0)
+    with pytest.raises(ValueError, match="timeout"):
+        run_with_timeout(square, (1.0,), timeout=-1)
+
+
+def test_comparison_messages_name_the_type_problem():
+    q = ValueQuestion("m1", 1, hints=HINTS)
+    assert "True/False" in q.evaluate(True).message
+    assert "NoneType" in q.evaluate(None).message and "NaN" not in q.evaluate(None).message
+    assert q.evaluate("1").status == FAILED and "str" in q.evaluate("1").message
+    assert "True or False" in ValueQuestion("m2", True, hints=HINTS).evaluate(1).message
+
+
+def test_student_text_is_escaped_in_the_rendered_verdict():
+    res = ValueQuestion("e1", 1.0, hints=HINTS).evaluate('<b>Correct</b></span>')
+    md = res._repr_markdown_()
+    assert md.count("<b>") == 1 and "&lt;b&gt;" in md
+
+
+def test_results_are_appended_to_a_log_for_graders(tmp_path, monkeypatch):
+    log = tmp_path / "results.jsonl"
+    monkeypatch.setenv("TUTORIAL_LIB_RESULTS", str(log))
+    ValueQuestion("g1", 1, hints=HINTS).evaluate(1)
+    ValueQuestion("g2", 1, hints=HINTS).evaluate(____)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(d["question_id"], d["status"]) for d in lines] == [("g1", PASSED), ("g2", NOT_ATTEMPTED)]

@@ -475,6 +475,12 @@ def test_bad_inputs():
         min_norm_attack(model, F, eps_max=0.0)
     with pytest.raises(ValueError, match="eps"):
         pgd_attack(model, F, [0, 1, 0], eps=[0.1, 0.2])
+    with pytest.raises(ValueError, match="clip"):
+        pgd_attack(model, F, [0, 1, 0], eps=0.1, clip=(1.0, 0.0))
+    with pytest.raises(ValueError, match="clip"):
+        pgd_attack(model, F, [0, 1, 0], eps=0.1, clip=(0.0, 1.0, 2.0))
+    with pytest.raises(ValueError, match="clip"):
+        pgd_attack(model, F, [0, 1, 0], eps=0.1, clip=(0.0, np.inf))
 
 
 def test_save_load_roundtrip_and_feature_plane(tmp_path):

@@ -473,3 +473,66 @@ def test_convergence_test_is_translation_and_scale_invariant(scale):
     assert sol.converged and sol.fusion_stable
     assert np.linalg.norm((sol.Y - shift) / scale - ref.Y) <= 1e-3 * np.linalg.norm(X - X.mean(0))
     assert np.array_equal(sol.labels, ref.labels)
+
+
+# ---------------------------------------------------------------- graph / factorisation cache
+def test_graph_cache_never_serves_stale_or_unvalidated_weights():
+    import tutorial_lib.convex_clustering as cc
+
+    rng = np.random.default_rng(12)
+    X = _blobs(rng, 20, 2)
+    W = knn_gaussian_weights(X, 5, 0.1, connect=True)
+    cc._GRAPH_CACHE.clear()
+    cold = solve_cvc(X, 1.0, W)
+    assert len(cc._GRAPH_CACHE) == 1
+    warm = solve_cvc(X, 1.0, W.copy())  # same content, new object: served from the cache
+    assert len(cc._GRAPH_CACHE) == 1
+    assert np.array_equal(cold.Y, warm.Y) and np.array_equal(cold.labels, warm.labels)
+    assert cold.n_iter == warm.n_iter
+    # mutating the matrix in place must give the solution of the new weights (cvxpy reference)
+    W.data[:] = W.data * rng.uniform(0.2, 3.0, size=W.data.shape)
+    W = (W + W.T) * 0.5
+    W.sort_indices()
+    mutated = solve_cvc(X, 1.0, W)
+    Y_ref = _cvxpy_solve(X, 1.0, W, 2)
+    f_ref = _objective(X, Y_ref, 1.0, W, 2)
+    assert abs(_objective(X, mutated.Y, 1.0, W, 2) - f_ref) <= 1e-6 * abs(f_ref)
+    # a cached valid matrix turned invalid in place is validated again
+    D = uniform_weights(4)
+    solve_cvc(np.c_[X4, X4], 1.0, D)
+    D[0, 1] = -1.0
+    with pytest.raises(ValueError, match="weights"):
+        solve_cvc(np.c_[X4, X4], 1.0, D)
+    D[0, 1] = D[1, 0] = 2.0  # valid again, but no longer constant: generic ADMM, not the closed form
+    assert solve_cvc(np.c_[X4, X4], 1.0, D).method == "admm"
+
+
+def test_path_results_do_not_depend_on_the_cache():
+    import tutorial_lib.convex_clustering as cc
+
+    rng = np.random.default_rng(13)
+    X = _blobs(rng, 25, 3)
+    W = knn_gaussian_weights(X, 5, 0.1, connect=True)
+    gammas = np.geomspace(3.0, 0.1, 6)
+    cc._GRAPH_CACHE.clear()
+    a = clusterpath(X, gammas, W, show_progress=False)
+    b = clusterpath(X, gammas, W, show_progress=False)  # graph and LU factors now cached
+    assert np.array_equal(a.Y, b.Y) and np.array_equal(a.labels, b.labels)
+
+
+def test_cache_is_safe_under_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    import tutorial_lib.convex_clustering as cc
+
+    rng = np.random.default_rng(14)
+    X = _blobs(rng, 25, 2)
+    W = knn_gaussian_weights(X, 5, 0.1, connect=True)
+    gammas = [0.2, 0.5, 1.0, 2.0] * 3
+    cc._GRAPH_CACHE.clear()
+    serial = [solve_cvc(X, g, W) for g in gammas]
+    cc._GRAPH_CACHE.clear()
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lambda g: solve_cvc(X, g, W.copy()), gammas))
+    for a, b in zip(serial, threaded):
+        assert np.array_equal(a.Y, b.Y) and np.array_equal(a.labels, b.labels)

@@ -354,6 +354,9 @@ def test_monotone_range_three_way_brute_force():
                 assert r.s_max_nondecreasing == _prefix(seq, strict=False)
                 assert r.s_max_increasing == _prefix(seq, strict=True)
                 assert r.paper_s_max <= r.s_max_nondecreasing
+                # Theorem 5(iii) as printed: t < min(ceil((2 n1 + n2 + n3) / 6), ceil(n1 / 2)), t >= 0
+                bound = min(-(-(2 * n1 + n2 + n3) // 6), -(-n1 // 2))
+                assert r.paper_s_max == max(t for t in range(n1 // 2 + 1) if t < bound or t == 0)
     r = monotone_range_three_way(9, 1, 1)  # Examples 10-12: 56, 66, 64 at t = 2, 3, 4
     assert (r.s_max_nondecreasing, r.paper_s_max) == (3, 3)
 

@@ -194,6 +194,8 @@ def test_more_steps_never_lower_the_surrogate_loss_on_average(digits, logistic, 
     clean = float(np.mean(sur.loss_and_input_grad(X, y)[0]))
     assert finals[0] > clean
     assert all(b >= a - 1e-9 for a, b in zip(finals, finals[1:])), finals
+    # steps of eps / 4 cannot saturate the budget before step 4, so there each extra step must help
+    assert finals[0] < finals[1] < finals[2], finals
 
 
 def test_attack_with_zero_budget_changes_nothing(digits, logistic):
@@ -250,6 +252,33 @@ def test_widget_logic_is_consistent(digits, logistic):
     assert np.abs(summ.examples_adv - summ.examples_clean).max() <= 3.0 + 1e-9
     again = explore_adversarial_training(Xtr, ytr, Xte, yte, attack, 3.0, 0.5, 20, n_examples=4)
     assert again.trained_adversarial_accuracy == summ.trained_adversarial_accuracy  # deterministic
+    # independent recount: plain k-means with the same seed, the attack called directly
+    plain, X_adv = MappedKMeans.fit(Xtr, ytr, 20, random_state=0), attack(Xte, yte, 3.0)
+    assert summ.plain_clean_accuracy == pytest.approx(np.mean(plain.predict(Xte) == yte))
+    assert summ.plain_adversarial_accuracy == pytest.approx(np.mean(plain.predict(X_adv) == yte))
+    rows = [int(np.flatnonzero((Xte == x).all(1))[0]) for x in summ.examples_clean]
+    assert np.array_equal(summ.examples_adv, X_adv[rows])
+    assert np.array_equal(summ.pred_plain_adv, plain.predict(X_adv[rows]))
+    assert summ.trained_adversarial_accuracy > summ.plain_adversarial_accuracy  # training helps here
+    assert summ.trained_clean_accuracy >= summ.plain_clean_accuracy - 0.10
+
+
+def test_widget_logic_without_adversarial_data_changes_little(digits, logistic):
+    Xtr, ytr, Xte, yte = digits
+    summ = explore_adversarial_training(Xtr, ytr, Xte, yte, TransferAttack(logistic), 3.0, 0.0, 20, n_examples=3)
+    assert abs(summ.trained_clean_accuracy - summ.plain_clean_accuracy) <= 0.02
+    assert abs(summ.trained_adversarial_accuracy - summ.plain_adversarial_accuracy) <= 0.02
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(eps=-1.0), "eps"), (dict(eta=1.5), "eta"), (dict(eta=-0.1), "eta"), (dict(eps=np.nan), "eps"),
+    (dict(n_examples=0), "n_examples"), (dict(n_steps=0), "n_steps"),
+])
+def test_widget_logic_bad_inputs(digits, logistic, kwargs, match):
+    Xtr, ytr, Xte, yte = digits
+    args = dict(eps=3.0, eta=0.5, n_clusters=20) | kwargs
+    with pytest.raises(ValueError, match=match):
+        explore_adversarial_training(Xtr, ytr, Xte, yte, TransferAttack(logistic), **args)
 
 
 # --------------------------------------------------------------------------- embedding attacks

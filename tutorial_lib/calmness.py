@@ -1,7 +1,7 @@
 """Calmness of solution maps: how far a learning model's solution moves when its data move.
 
-Chapter 01 of the course, after Section 2 of Zheng & Li ("adversarial robustness of convex
-clustering", paper 000 in the course's reading list).
+Chapter 01 of the course, after Section 2 of Y. Zheng and Q. Li, *A Unified Bilevel Model for
+Adversarial Learning and A Case Study* (arXiv:2510.25121; paper 000 of the course's reading list).
 
 The vocabulary of the paper as code
 -----------------------------------
@@ -692,6 +692,9 @@ def decision_path(model, X, direction, t, *, show_progress=None):
     """
     model = _check_model(model)
     X = check_data_matrix(X, "X")
+    direction = check_finite_array(direction, "direction")
+    if direction.shape != X.shape:
+        raise ValueError(f"direction must be one array of the shape of X {X.shape}, got {direction.shape}")
     d = _check_directions(direction, X.shape, "direction")[0]
     t = np.atleast_1d(check_finite_array(t, "t"))
     if t.ndim != 1:

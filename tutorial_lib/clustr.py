@@ -847,7 +847,11 @@ def pgd_attack(model, X, y, eps, norm="l2", objective="hard", steps=50, step_siz
     restarts = check_int(restarts, "restarts", minimum=1)
     step_size = (2.5 * eps / max(steps, 1) if step_size is None else np.full(X.shape[0], check_positive(step_size, "step_size")))[:, None]
     if clip is not None:
+        if np.ndim(clip) != 1 or len(clip) != 2:
+            raise ValueError(f"clip must be None or a pair (low, high), got {clip!r}")
         lo, hi = (check_finite_array(c, "clip", ndim=0) for c in clip)
+        if not lo < hi:
+            raise ValueError(f"clip must have low < high, got {clip!r}")
     rng = check_random_state(random_state)
 
     def obj(Z):

@@ -14,7 +14,9 @@ Design (after the learntools pattern, written from scratch):
 from __future__ import annotations
 
 import copy
+import html
 import json
+import os
 import math
 import signal
 import sys
@@ -91,10 +93,32 @@ class CheckResult:
     def _repr_markdown_(self) -> str:
         colour = {PASSED: "#1a7f37", FAILED: "#cf222e", NOT_ATTEMPTED: "#9a6700"}.get(self.status, "#0969da")
         label = {PASSED: "Correct", FAILED: "Incorrect", NOT_ATTEMPTED: "Not attempted"}.get(self.status, "Note")
-        return f'<span style="color:{colour}"><b>{label}</b></span> ({self.question_id}): {self.message}'
+        return f'<span style="color:{colour}"><b>{label}</b></span> ({self.question_id}): {html.escape(self.message, quote=False)}'
 
 
 _RESULTS: dict[str, CheckResult] = {}
+
+
+RESULTS_LOG_ENV = "TUTORIAL_LIB_RESULTS"
+
+
+def _log_result(result: CheckResult) -> None:
+    """Append the result as one JSON line to ``$TUTORIAL_LIB_RESULTS`` when set (for graders)."""
+    path = os.environ.get(RESULTS_LOG_ENV)
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(asdict(result)) + "\n")
+    except OSError:  # grading is best effort; a check must still report to the student
+        pass
+
+
+def _safe_str(obj) -> str:
+    try:
+        return str(obj)
+    except Exception:  # noqa: BLE001 -- a hostile __str__ must not break the report
+        return f"<{type(obj).__name__}>"
 
 
 def results() -> list[CheckResult]:
@@ -152,16 +176,21 @@ def _short(value, limit=300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-class _Timeout(Exception):
-    pass
+class _Timeout(BaseException):
+    """Raised by the alarm; a BaseException so ``except Exception`` in student code cannot swallow it."""
 
 
 def run_with_timeout(func: Callable, args=(), kwargs=None, timeout: float = 10.0):
     """Call ``func(*args, **kwargs)``; raise ``TimeoutError`` after ``timeout`` seconds.
 
     In the main thread on POSIX a SIGALRM timer interrupts the call (Python code is
-    really stopped). Elsewhere the call runs in a daemon thread that is abandoned.
+    really stopped; the timer re-fires every 0.1 s in case the code catches the first one).
+    A long call into compiled code (one huge matrix product) is interrupted only when it
+    returns to Python. Elsewhere (Windows, worker threads) the call runs in a daemon thread
+    that is abandoned after the limit.
     """
+    if not timeout > 0:
+        raise ValueError(f"timeout must be > 0, got {timeout}")
     kwargs = kwargs or {}
     use_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if use_alarm:
@@ -169,7 +198,7 @@ def run_with_timeout(func: Callable, args=(), kwargs=None, timeout: float = 10.0
             raise _Timeout()
 
         previous = signal.signal(signal.SIGALRM, _handler)
-        signal.setitimer(signal.ITIMER_REAL, timeout)
+        signal.setitimer(signal.ITIMER_REAL, timeout, 0.1)
         try:
             return func(*args, **kwargs)
         except _Timeout:
@@ -182,7 +211,7 @@ def run_with_timeout(func: Callable, args=(), kwargs=None, timeout: float = 10.0
     def _target():
         try:
             box["value"] = func(*args, **kwargs)
-        except BaseException as exc:  # re-raised in the caller's thread
+        except BaseException as exc:  # noqa: BLE001 -- re-raised in the caller's thread
             box["error"] = exc
 
     worker = threading.Thread(target=_target, daemon=True)
@@ -197,15 +226,19 @@ def run_with_timeout(func: Callable, args=(), kwargs=None, timeout: float = 10.0
 
 def default_compare(expected, got, *, rtol=1e-6, atol=1e-9):
     """Return ``(ok, reason)`` comparing numbers/arrays with tolerance, other values by ``==``."""
-    if isinstance(expected, (bool, np.bool_)) or isinstance(got, (bool, np.bool_)):
-        if isinstance(got, (bool, np.bool_)) and isinstance(expected, (bool, np.bool_)):
+    if isinstance(expected, (bool, np.bool_)):
+        if isinstance(got, (bool, np.bool_)):
             return (bool(expected) == bool(got), "")
-        return (False, f"expected a bool, got {type(got).__name__}")
+        return (False, f"expected True or False, got {type(got).__name__}")
+    if isinstance(got, (bool, np.bool_)):
+        return (False, "expected a number, got True/False")
     if isinstance(expected, str):
         if not isinstance(got, str):
             return (False, f"expected a string, got {type(got).__name__}")
         return (expected.strip().lower() == got.strip().lower(), "")
     if isinstance(expected, (int, float, np.integer, np.floating, np.ndarray, list, tuple)):
+        if got is None or isinstance(got, (str, bytes)):
+            return (False, f"expected numbers, got {type(got).__name__}")
         try:
             e = np.asarray(expected, dtype=float)
             g = np.asarray(got, dtype=float)
@@ -267,10 +300,11 @@ class Question:
         else:
             try:
                 status, message = self._grade(answer)
-            except Exception as exc:  # the checker itself must never take a notebook down
-                status, message = FAILED, f"could not check this answer ({type(exc).__name__}: {exc})"
+            except BaseException as exc:  # noqa: BLE001 -- the checker must never take a notebook down
+                status, message = FAILED, f"could not check this answer ({type(exc).__name__}: {_safe_str(exc)})"
             result = CheckResult(self.qid, status, message)
         _RESULTS[self.qid] = result
+        _log_result(result)
         return result
 
     def _grade(self, answer) -> tuple[str, str]:
@@ -336,6 +370,8 @@ class FunctionQuestion(Question):
 
     def __init__(self, qid, reference, cases, *, compare=None, timeout=10.0, seed=0, rtol=1e-6, atol=1e-9, **kw):
         super().__init__(qid, **kw)
+        if not timeout > 0:
+            raise ValueError(f"timeout must be > 0, got {timeout}")
         self._reference = reference
         self._cases = cases
         self._compare = compare
@@ -359,10 +395,12 @@ class FunctionQuestion(Question):
                 got = run_with_timeout(answer, copy.deepcopy(case.args), copy.deepcopy(case.kwargs), self._timeout)
             except TimeoutError:
                 return FAILED, f"on {label} your function ran longer than {self._timeout:g} s and was stopped."
+            except (SystemExit, KeyboardInterrupt) as exc:
+                return FAILED, f"on {label} your function stopped the check ({type(exc).__name__}); return a value instead."
             except Exception as exc:
                 tb = traceback.extract_tb(exc.__traceback__)
                 where = f" (line {tb[-1].lineno})" if tb else ""
-                return FAILED, f"on {label} your function raised {type(exc).__name__}: {exc}{where}."
+                return FAILED, f"on {label} your function raised {type(exc).__name__}: {_safe_str(exc)}{where}."
             if _is_placeholder(got):
                 return NOT_ATTEMPTED, "your function still returns `____`: fill in its body."
             if self._compare is not None:

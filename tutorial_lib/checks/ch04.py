@@ -29,7 +29,10 @@ q1 = ValueQuestion(
     what="value of delta",
     compare=_compare_with_reasons({
         21: "that is the number of *unordered* pairs that changed; the Frobenius norm counts (i, j) and (j, i)",
-        44: "this is 2 s (n - s) with n = 13 for all three moves together; count the pairs per group of movers",
+        44: "this is 2 s1 (n - s1) with s1 = 2, n = 13 (the misprinted case (i) of Theorem 5): it ignores the "
+            "mover to V3; count the pairs per group of movers",
+        60: "this is Theorem 4's 2 s (n - s) with s = 3, n = 13, as if all three movers joined one cluster; "
+            "count the pairs per group of movers",
     }),
     hints=[
         "Count unordered pairs whose status changes: movers vs. the points left in V1, movers to V2 vs. "
@@ -62,16 +65,21 @@ def _as_int_compare(expected, got):
         return False, f"expected a number, got {type(got).__name__}"
     if got == expected:
         return True, ""
-    if 2 * got == expected:
-        return False, "you got half the value: unordered pairs; delta counts ordered pairs"
     return False, f"off by {got - expected}"
+
+
+def _delta_compare(expected, got):
+    ok, reason = _as_int_compare(expected, got)
+    if not ok and reason.startswith("off by") and 2 * got == expected:
+        return False, "you got half the value: unordered pairs; delta counts ordered pairs"
+    return ok, reason
 
 
 q2 = FunctionQuestion(
     "ch04.q2",
     delta_measure,
     _delta_cases,
-    compare=_as_int_compare,
+    compare=_delta_compare,
     hints=[
         "Build the contingency table N (N[a, b] = points in old cluster a and new cluster b), e.g. with "
         "`sklearn.metrics.cluster.contingency_matrix(labels_ref, labels_new)`. Ordered pairs together in the old "
