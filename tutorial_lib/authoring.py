@@ -110,9 +110,29 @@ def generate_exercises(solutions_dir="solutions", exercises_dir="exercises", onl
     return written
 
 
+# The environment stored outputs are produced in, and that `make test` re-checks them in:
+# one native thread (identical floating-point results, no oversubscription), no progress bars.
+EXECUTION_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "TUTORIAL_LIB_PROGRESS": "0",
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+}
+
+
 def execute_notebook(path, timeout=600, kernel_name="python3") -> None:
-    """Execute a notebook in place, from its own folder, keeping tags and metadata."""
+    """Execute a notebook in place, from its own folder, keeping tags and metadata.
+
+    The kernel inherits :data:`EXECUTION_ENV` unless the caller's environment sets those
+    variables already.
+    """
+    import os
+
     from nbclient import NotebookClient
+
+    for key, value in EXECUTION_ENV.items():
+        os.environ.setdefault(key, value)
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
