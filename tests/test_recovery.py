@@ -21,6 +21,7 @@ from tutorial_lib.recovery import (
     certified_interval,
     certified_radius,
     certifies_unchanged,
+    cheapest_perturbations,
     conjugate_exponent,
     explore_perturbation,
     recovery_conditions,
@@ -640,6 +641,67 @@ def test_radius_not_beaten_by_local_search(p):
             mid = 0.5 * (lo + hi)
             lo, hi = (mid, hi) if ref_certified(X + mid * E, labels, W, p, gamma) else (lo, mid)
         assert hi * np.linalg.norm(E) >= res.radius * (1 - 1e-6)
+
+
+def test_per_constraint_radii_example_3_by_hand():
+    res = certified_radius(X0, LAB0, W4, 2.5)
+    # inner pairs (1,2): (2.5 * 2 - 2) / sqrt 2; (3,4): (2.5 * 2 - 4) / sqrt 2; clusters: 11 - 10 = 1
+    assert [tuple(pr) for pr in res.within_pairs] == [(0, 1), (2, 3)]
+    np.testing.assert_allclose(res.within_radii, [3 / math.sqrt(2), 1 / math.sqrt(2)], atol=1e-12)
+    np.testing.assert_allclose(res.between_radii, [1.0], atol=1e-12)
+    assert res.between_pairs == ((0, 1),)
+    breaks = cheapest_perturbations(X0, LAB0, W4, 2.5, k=5)
+    assert [(b.kind, b.pair) for b in breaks] == [("within", (2, 3)), ("between", (0, 1)), ("within", (0, 1))]
+    np.testing.assert_allclose([b.radius for b in breaks], [1 / math.sqrt(2), 1.0, 3 / math.sqrt(2)])
+    np.testing.assert_allclose(breaks[0].eps.ravel(), [0, 0, -0.5, 0.5], atol=1e-12)
+    np.testing.assert_allclose(breaks[1].eps.ravel(), [0.5, 0.5, -0.5, -0.5], atol=1e-12)  # merge: gap 11 -> 10
+    np.testing.assert_allclose(breaks[2].eps.ravel(), [-1.5, 1.5, 0, 0], atol=1e-12)  # |x1 - x2|: 2 -> 5
+    assert len(cheapest_perturbations(X0, LAB0, W4, 2.5, k=1)) == 1
+    assert cheapest_perturbations(X0, LAB0, W4, 3.0) == ()  # not certified at gamma = 3
+    assert certified_radius(X0, LAB0, W4, 3.0).within_radii.size == 0
+
+
+@SETTINGS
+@given(radius_cases())
+def test_every_constraint_break_is_attained_and_tight(case):
+    X, labels, W, p, gamma, seed, ok = case
+    assume(ok)
+    res = certified_radius(X, labels, W, gamma, p=p)
+    breaks = cheapest_perturbations(X, labels, W, gamma, p=p, k=4)
+    all_radii = np.sort(np.concatenate([res.within_radii, res.between_radii]))
+    np.testing.assert_allclose([b.radius for b in breaks], all_radii[:len(breaks)], rtol=1e-12)
+    assert breaks[0].radius == res.radius and np.array_equal(breaks[0].eps, res.eps)
+    assert ref_certified(X + 0.999 * res.eps, labels, W, p, gamma)
+    q = {1: np.inf, 2: 2, np.inf: 1}[p]
+    labels = np.asarray(labels)
+    ks = np.unique(labels)
+    Xe_all = [X + b.eps for b in breaks]
+    for b, Xe in zip(breaks, Xe_all):
+        assert np.linalg.norm(b.eps) == pytest.approx(b.radius, rel=1e-9, abs=1e-12)
+        if b.kind == "within":  # ||x_i - x_j||_q = gamma (n_a w_ij - mu_ij) after the move, by loops
+            i, j = b.pair
+            ia = labels == labels[i]
+            mu = sum(abs(W[i, labels == c].sum() - W[j, labels == c].sum()) for c in ks if c != labels[i])
+            target = gamma * (ia.sum() * W[i, j] - mu)
+            value = np.linalg.norm(Xe[i] - Xe[j], ord=q)
+            assert set(np.flatnonzero(np.abs(b.eps).sum(axis=1))) <= {i, j}
+        else:  # ||xbar_a - xbar_b||_q = gamma (S_a / n_a + S_b / n_b) after the move
+            ia, ib = labels == b.pair[0], labels == b.pair[1]
+            target = gamma * sum(W[np.ix_(m, ~m)].sum() / m.sum() for m in (ia, ib))
+            value = np.linalg.norm(Xe[ia].mean(0) - Xe[ib].mean(0), ord=q)
+            assert not np.any(b.eps[~(ia | ib)])
+        assert value == pytest.approx(target, rel=1e-9, abs=1e-9)
+
+
+def test_cheapest_perturbations_bad_input():
+    with pytest.raises(ValueError, match="k"):
+        cheapest_perturbations(X0, LAB0, W4, 2.5, k=0)
+    with pytest.raises(TypeError, match="weights"):
+        cheapest_perturbations(X0, LAB0, lambda Z: W4, 2.5)
+    with pytest.raises(ValueError, match="gamma"):
+        cheapest_perturbations(X0, LAB0, W4, -1.0)
+    with pytest.raises(ValueError, match="X"):
+        cheapest_perturbations(np.array([[0.0], [np.nan], [1.0], [2.0]]), LAB0, W4, 2.5)
 
 
 def test_radius_sparse_weights_and_labels_values():

@@ -33,7 +33,9 @@ so gradients are zero almost everywhere. Four solvers are offered:
     perturbation that breaks the binding constraint of :func:`~tutorial_lib.recovery.certified_radius`.
     Every candidate is verified by solving CVC. Needs weights that do not depend on the data.
     The rays tried besides single coordinates: the perturbation attaining the certified radius
-    and, for every pair of clusters, the cheapest direction that pulls their centroids together.
+    (for BL2 also those breaking the next two cheapest inequalities of Theorem 2,
+    :func:`~tutorial_lib.recovery.cheapest_perturbations`) and, for every pair of clusters, the
+    cheapest direction that pulls their centroids together.
 
 Every value reported was obtained by solving CVC at the reported ``eps`` (verification), so
 no method can claim an attack it did not make.
@@ -597,23 +599,11 @@ def _safe_offsets(lower, i, j):
     Returns ``(lo, hi)`` with ``lo <= 0 <= hi`` (may be infinite): the certified interval that
     contains the current value of ``x_ij``, shifted to offsets. ``(0, 0)`` if none contains it.
     """
-    intervals = _rec().certified_interval(
-        lower.X, lower.labels_ref, lower.weights, i, j, gamma=lower.gamma, p=lower.p
-    )
+    iv = _safe_interval(lower, i, j)
+    if iv is None:
+        return 0.0, 0.0
     x0 = float(lower.X[i, j])
-    for iv in intervals:
-        lo, hi = _interval_bounds(iv)
-        if lo <= x0 <= hi:
-            return lo - x0, hi - x0
-    return 0.0, 0.0
-
-
-def _interval_bounds(iv):
-    for names in (("lower", "upper"), ("lo", "hi"), ("left", "right"), ("start", "end")):
-        if all(hasattr(iv, a) for a in names):
-            return float(getattr(iv, names[0])), float(getattr(iv, names[1]))
-    lo, hi = iv
-    return float(lo), float(hi)
+    return iv.lower - x0, iv.upper - x0
 
 
 # --------------------------------------------------------------------------------------
@@ -894,15 +884,32 @@ def _merge_directions(lower, space, max_pairs=45):
     return out
 
 
-def _certificate_directions(lower, space, cert):
-    """The binding direction of the certified radius, then the cluster-merging directions."""
+_BL2_CONSTRAINT_DIRECTIONS = 3  # BL2 tries the breaking directions of the 3 cheapest inequalities
+
+
+def _certificate_directions(lower, space, cert, n_constraints=1):
+    """The directions breaking the ``n_constraints`` cheapest inequalities of Theorem 2 (the
+    binding one first, :func:`~tutorial_lib.recovery.cheapest_perturbations`), then the
+    cluster-merging directions; directions parallel to an earlier one are dropped.
+
+    BL2 uses 3 (each extra ray costs up to ``n_grid // 2`` solves but can only lower the best
+    norm found); BL1 keeps the binding one only, since its grid over single coordinates
+    already dominates its cost."""
+    candidates = [cert.eps]
+    if cert.binding != "not certified" and n_constraints > 1:
+        candidates = [b.eps for b in _rec().cheapest_perturbations(
+            lower.X, lower.labels_ref, lower.weights, lower.gamma, p=lower.p, k=n_constraints)]
     dirs = []
-    cert_eps = getattr(cert, "eps", None)
-    if cert_eps is not None:
-        direction = _masked_direction(cert_eps, space, lower.X.shape)
+    for cand in candidates:
+        direction = _masked_direction(cand, space, lower.X.shape)
         if direction is not None:
             dirs.append(direction)
-    return dirs + _merge_directions(lower, space)
+    out = []
+    for direction in dirs + _merge_directions(lower, space):
+        unit = direction.ravel() / np.linalg.norm(direction)
+        if all(abs(unit @ (o.ravel() / np.linalg.norm(o))) < 1 - 1e-9 for o in out):
+            out.append(direction)
+    return out
 
 
 def _certificate_bl2(lower, space, kind, delta0, n_grid, refine, show):
@@ -916,7 +923,7 @@ def _certificate_bl2(lower, space, kind, delta0, n_grid, refine, show):
         for sign, bound in ((1.0, hi), (-1.0, -lo)):
             if math.isfinite(bound) and bound * space.unit(j) <= space.budget:
                 rays.append((max(bound * space.unit(j), lb), "coord", (i, j, sign)))
-    for direction in _certificate_directions(lower, space, cert):
+    for direction in _certificate_directions(lower, space, cert, _BL2_CONSTRAINT_DIRECTIONS):
         rays.append((lb, "radius", direction))
     rays.sort(key=lambda r: r[0])
     best = None

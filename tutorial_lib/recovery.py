@@ -68,6 +68,8 @@ __all__ = [
     "certified_interval",
     "CertifiedRadius",
     "certified_radius",
+    "ConstraintBreak",
+    "cheapest_perturbations",
     "same_partition",
     "PerturbationView",
     "explore_perturbation",
@@ -765,6 +767,14 @@ class CertifiedRadius:
     within_radius, between_radius : float
         The smallest radius over each kind (``inf`` if there is no such constraint).
     gamma, p : float
+    within_radii : ndarray of shape (P,)
+        The radius of every inner-pair constraint, aligned with ``within_pairs`` (empty if not
+        certified). ``within_radius`` is their minimum.
+    within_pairs : ndarray of shape (P, 2)
+        The point indices ``(i, j)``, ``i < j``, of each inner pair.
+    between_radii : ndarray of shape (M,)
+        The radius of every cluster-pair constraint, aligned with ``between_pairs``.
+    between_pairs : tuple of M label pairs
     """
 
     radius: float
@@ -775,6 +785,32 @@ class CertifiedRadius:
     between_radius: float
     gamma: float
     p: float
+    within_radii: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    within_pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64),
+                                     repr=False)
+    between_radii: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    between_pairs: tuple = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class ConstraintBreak:
+    """The cheapest perturbation that makes one inequality of Theorem 2 tight.
+
+    Attributes
+    ----------
+    radius : float
+        ``||eps||_F``; the smallest Frobenius norm that can break this inequality.
+    kind : {"within", "between"}
+    pair : tuple
+        ``(i, j)`` point indices for "within", ``(label_a, label_b)`` for "between".
+    eps : ndarray of shape (n, d)
+        The attaining perturbation (on the boundary; ``(1 + t) * eps`` breaks the inequality).
+    """
+
+    radius: float
+    kind: str
+    pair: tuple
+    eps: np.ndarray = field(repr=False)
 
 
 def _project_l1_ball(u, tau):
@@ -864,51 +900,107 @@ def certified_radius(X, labels, weights, gamma, p=2) -> CertifiedRadius:
     CertifiedRadius
         ``radius = 0`` and ``binding = "not certified"`` if Theorem 1 does not certify at eps = 0.
     """
+    parts = _radius_parts(X, labels, weights, gamma, p, "certified_radius")
+    X, gamma, p, st = parts["X"], parts["gamma"], parts["p"], parts["st"]
+    n, d = X.shape
+    if st is None:
+        return CertifiedRadius(0.0, "not certified", None, np.zeros((n, d)), 0.0, 0.0, gamma, p)
+    r_w, r_b = parts["within_radii"], parts["between_radii"]
+    within_r = float(r_w.min()) if r_w.size else math.inf
+    between_r = float(r_b.min()) if r_b.size else math.inf
+    if within_r <= between_r:
+        brk = _break(parts, "within", int(np.argmin(r_w)))
+    else:
+        brk = _break(parts, "between", int(np.argmin(r_b)))
+    return CertifiedRadius(
+        brk.radius, brk.kind, brk.pair, brk.eps, within_r, between_r, gamma, p,
+        within_radii=r_w, within_pairs=np.stack([st.pair_i, st.pair_j], axis=1),
+        between_radii=r_b,
+        between_pairs=tuple((st.classes[a].item(), st.classes[b].item()) for a, b in parts["ab"]),
+    )
+
+
+def _radius_parts(X, labels, weights, gamma, p, caller):
+    """Validated inputs and the radius of every inequality of Theorem 2 (``st=None``: not certified)."""
     X = check_data_matrix(X, "X")
     labels = check_labels(labels, "labels", n_samples=X.shape[0])
     gamma = check_positive(gamma, "gamma")
     if callable(weights):
-        raise TypeError("weights must be a fixed matrix for certified_radius (data-independent "
+        raise TypeError(f"weights must be a fixed matrix for {caller} (data-independent "
                         "weights); recomputed weights have no closed-form radius")
     q, p = conjugate_exponent(p), _check_p(p)
     W = _as_weights(weights, X.shape[0])
-    n, d = X.shape
-    report = _report(X, labels, W, q, p)
-    if not report.certifies(gamma):
-        return CertifiedRadius(0.0, "not certified", None, np.zeros((n, d)), 0.0, 0.0, gamma, p)
+    out = {"X": X, "gamma": gamma, "p": p, "q": q, "st": None}
+    if not _report(X, labels, W, q, p).certifies(gamma):
+        return out
     st = _structure(X, labels, W)
-    within_r, within_k = math.inf, None
+    r_w = np.zeros(0)
     if st.pair_i.size:
         V = X[st.pair_i] - X[st.pair_j]
-        r_all = _within_escape(V, gamma * st.pair_margin, q) / math.sqrt(2.0)
-        within_k = int(np.argmin(r_all))
-        within_r = float(r_all[within_k])
-    between_r, between_best = math.inf, None
+        r_w = _within_escape(V, gamma * st.pair_margin, q) / math.sqrt(2.0)
+    ab, steps, r_b = [], [], []
     K = st.sizes.size
     for a in range(K):
         for b in range(a + 1, K):
             u = st.centroids[a] - st.centroids[b]
             D = _project_ball(u, gamma * st.between_den[a, b], q) - u
             na, nb = st.sizes[a], st.sizes[b]
-            r = float(np.linalg.norm(D) * math.sqrt(na * nb / (na + nb)))
-            if r < between_r:
-                between_r, between_best = r, (a, b, D)
-    eps = np.zeros((n, d))
-    if within_r <= between_r:
-        i, j = int(st.pair_i[within_k]), int(st.pair_j[within_k])
-        v = X[i] - X[j]
-        delta = math.sqrt(2.0) * within_r * _within_direction(v, q)
+            ab.append((a, b)), steps.append(D)
+            r_b.append(float(np.linalg.norm(D) * math.sqrt(na * nb / (na + nb))))
+    out.update(st=st, within_radii=r_w, between_radii=np.array(r_b, dtype=float), ab=ab,
+               steps=steps)
+    return out
+
+
+def _break(parts, kind, k):
+    """The attaining perturbation of inequality ``k`` of the given kind (see certified_radius)."""
+    X, st, q = parts["X"], parts["st"], parts["q"]
+    eps = np.zeros(X.shape)
+    if kind == "within":
+        radius = float(parts["within_radii"][k])
+        i, j = int(st.pair_i[k]), int(st.pair_j[k])
+        delta = math.sqrt(2.0) * radius * _within_direction(X[i] - X[j], q)
         eps[i], eps[j] = delta / 2, -delta / 2
-        radius, binding, pair = within_r, "within", (i, j)
+        pair = (i, j)
     else:
-        a, b, D = between_best
+        radius = float(parts["between_radii"][k])
+        (a, b), D = parts["ab"][k], parts["steps"][k]
         na, nb = st.sizes[a], st.sizes[b]
         eps[st.inv == a] = D * nb / (na + nb)
         eps[st.inv == b] = -D * na / (na + nb)
-        radius, binding = between_r, "between"
         pair = (st.classes[a].item(), st.classes[b].item())
     eps.setflags(write=False)
-    return CertifiedRadius(radius, binding, pair, eps, within_r, between_r, gamma, p)
+    return ConstraintBreak(radius, kind, pair, eps)
+
+
+def cheapest_perturbations(X, labels, weights, gamma, p=2, k=5) -> tuple:
+    """The ``k`` cheapest inequalities of Theorem 2 and the perturbation breaking each one.
+
+    :func:`certified_radius` reports only the binding inequality; an attack that tries several
+    directions (``method="certificate"`` in :mod:`tutorial_lib.bilevel`) also wants the next
+    cheapest ones. Same formulas and conventions as :func:`certified_radius` (fixed weights).
+
+    Parameters
+    ----------
+    X, labels, weights, gamma, p : as in :func:`certified_radius`
+    k : int >= 1
+        How many inequalities to return.
+
+    Returns
+    -------
+    tuple of ConstraintBreak
+        Sorted by radius (ties: inner pairs first, as in :func:`certified_radius`, whose
+        ``radius`` and ``eps`` are those of the first element); empty if Theorem 1 does not
+        certify ``labels`` at ``gamma`` on the clean data.
+    """
+    k = check_int(k, "k", minimum=1)
+    parts = _radius_parts(X, labels, weights, gamma, p, "cheapest_perturbations")
+    if parts["st"] is None:
+        return ()
+    r_w, r_b = parts["within_radii"], parts["between_radii"]
+    keys = [("within", m) for m in range(r_w.size)] + [("between", m) for m in range(r_b.size)]
+    order = np.argsort(np.concatenate([r_w, r_b]), kind="stable")[:k]
+    return tuple(_break(parts, *keys[m]) for m in order)
 
 
 # ----------------------------------------------------------------------------- widget logic
