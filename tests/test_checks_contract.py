@@ -3,7 +3,7 @@
 Chapter test files (tests/test_checks_chNN.py) test their own answers: the reference
 passes and typical wrong answers fail with a helpful message. Here: every question of every
 chapter reports "not attempted" for the placeholder, has at least two distinct hint levels
-(thought questions excepted) and a solution, ids are unique, and every question is asked in its
+and a solution, ids are unique, and every question is asked in its
 solution sheet, where the stored output shows the model answer passing.
 """
 import importlib
@@ -41,9 +41,8 @@ def test_question_contract(chapter, name, q):
     assert q.qid == f"{chapter}.{name}", "question id must be 'chNN.qK' matching the exported name"
     assert q.evaluate(____).status == NOT_ATTEMPTED
     assert q._solution.strip(), "every question needs a solution text"
-    if q.kind != "thought":
-        assert len(q._hints) >= 2 and q.hint_text(1) != q.hint_text(2)
-        assert "hint 1 of" in q.hint_text(1)
+    assert len(q._hints) >= 2 and q.hint_text(1) != q.hint_text(2)
+    assert "hint 1 of" in q.hint_text(1)
 
 
 def _check_outputs(path):

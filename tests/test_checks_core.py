@@ -137,7 +137,7 @@ def test_choice_question_multiple_choice_and_true_false():
 
 
 def test_thought_question_is_ungraded_and_has_a_solution():
-    t = ThoughtQuestion("t1", solution="because")
+    t = ThoughtQuestion("t1", hints=HINTS, solution="because")
     assert t.evaluate(____).status == NOT_ATTEMPTED
     assert t.evaluate("my essay").status == UNGRADED
 

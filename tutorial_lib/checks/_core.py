@@ -259,7 +259,7 @@ class Question:
     kind = "question"
 
     def __init__(self, qid: str, *, hints: Sequence[str] = (), solution: str = ""):
-        if len(hints) < 2 and self.kind != "thought":
+        if len(hints) < 2:
             raise ValueError(f"question {qid} needs at least two hint levels")
         self.qid = qid
         self.name = qid.rsplit(".", 1)[-1]  # what the student typed: q1, not ch02.q1
@@ -281,8 +281,6 @@ class Question:
 
     # --- programmatic API (graders, tests) --------------------------------
     def hint_text(self, level: int = 1) -> str:
-        if not self._hints:
-            return f"**Hint ({self.qid}).** No hints for this question."
         try:
             level = int(level)
         except (TypeError, ValueError):

@@ -69,6 +69,10 @@ q3 = ChoiceQuestion(
 
 q4 = ThoughtQuestion(
     "ch00.q4",
+    hints=[
+        "Where is the label of a point decided? Think of the nearest centre, or the nearest group.",
+        "What happens to a point exactly halfway between two groups when you push it a tiny bit left or right?",
+    ],
     solution=(
         "Any point that sits on (or very near) the boundary between two clusters: an arbitrarily small push "
         "moves it across, so the partition changes although the data barely moved. Chapter 03 turns this into "

@@ -207,6 +207,12 @@ q7 = ChoiceQuestion(
 
 q8 = ThoughtQuestion(
     "ch01.q8",
+    hints=[
+        "Calmness is a statement about the solution Y*(eps). What is the decision, and is it a continuous "
+        "function of the solution?",
+        "A tiny move of the solution can still cross a place where the decision changes (two equal centroids "
+        "separating). What extra quantity would a guarantee about the decision need?",
+    ],
     solution=(
         "Calmness bounds how far the solution moves; the decision is a discontinuous function of the solution "
         "(sign of w.x + b, or 'y_i = y_j'). A calm solution that moves by a tiny amount can still cross a "

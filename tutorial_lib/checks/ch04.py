@@ -212,6 +212,11 @@ q7 = ValueQuestion(
 # --- q8: choosing U for an attack -------------------------------------------------------------
 q8 = ThoughtQuestion(
     "ch04.q8",
+    hints=[
+        "Do the deviation functions care about cluster names? What happens to them once 'too many' points "
+        "have moved?",
+        "Look at where delta = 2s(n - s) peaks (Theorem 4), then ask what BL1 and BL2 optimise beyond that point.",
+    ],
     solution=(
         "Every deviation between partitions ignores cluster names, so none of them can reward 'more points moved' "
         "without limit: delta and 1 - RI peak when about half of the pairs disagree, 1 - NMI when the new labels "

@@ -192,7 +192,11 @@ q6 = FunctionQuestion(
 # --- q7: the bracket ---------------------------------------------------------------------------------------
 q7 = ThoughtQuestion(
     "ch05.q7",
-    hints=["What does the certified radius guarantee, and what does an attack found by search guarantee?"],
+    hints=[
+        "What does the certified radius guarantee, and what does an attack found by search guarantee?",
+        "One of the two numbers can only be a lower bound on the BL2 optimum, the other only an upper bound. "
+        "What happens to the lower bound when condition C1 fails?",
+    ],
     solution=(
         "The certified radius r says no perturbation with ||eps||_F < r changes the partition, so every eps with "
         "U(eps) >= delta_0 > 0 has ||eps||_F >= r: r is a lower bound on the BL2 optimum. Any attack found and verified "

@@ -229,6 +229,11 @@ q7 = ChoiceQuestion(
 # ---------------------------------------------------------------- q8: scaling
 q8 = ThoughtQuestion(
     "ch06.q8",
+    hints=[
+        "Multiply every feature vector and every centre by c > 0. How do the numerator, the distance between "
+        "centres and the Lipschitz constant of Proposition 1 change?",
+        "The radius is measured in input space. Can a network enlarge it just by stretching its output?",
+    ],
     solution=(
         "Scaling the features and the centres by c > 0 multiplies the numerator of Proposition 1 by c^2, the "
         "distance ||mu_j - mu_1|| by c and the Lipschitz constant by c, so the radius is unchanged: the certificate "

@@ -228,6 +228,11 @@ q6 = ChoiceQuestion(
 # ---------------------------------------------------------------------- q7
 q7 = ThoughtQuestion(
     "ch07.q7",
+    hints=[
+        "Which attack was the hardened model trained against, and which attack is it tested against?",
+        "List attacks the model never saw in training: other surrogates, other norms and budgets, and a "
+        "white-box attack that uses the public centroids.",
+    ],
     solution=(
         "The hardened k-means was trained on attacks from the same surrogate that is used to test it, so it may "
         "only have learned that attacker's habits. Evaluate it also against attacks it never saw: another "
