@@ -536,3 +536,27 @@ def test_cache_is_safe_under_threads():
         threaded = list(pool.map(lambda g: solve_cvc(X, g, W.copy()), gammas))
     for a, b in zip(serial, threaded):
         assert np.array_equal(a.Y, b.Y) and np.array_equal(a.labels, b.labels)
+
+
+def test_cvc_1d_uniform_is_the_exact_solution():
+    from oracles import exact_cvc_1d
+    from tutorial_lib.convex_clustering import cvc_1d_uniform
+
+    np.testing.assert_allclose(cvc_1d_uniform([0.0, 2.0, 10.0, 14.0], 2.5), [6, 6, 7, 7])
+    rng = np.random.default_rng(3)
+    for n, gamma in [(5, 0.3), (12, 1.7), (30, 0.05)]:
+        x = rng.normal(scale=4, size=n)
+        np.testing.assert_allclose(cvc_1d_uniform(x[:, None], gamma), exact_cvc_1d(x, gamma), atol=1e-12)
+        # against the generic ADMM path on the same problem (a different algorithm)
+        admm = solve_cvc(x[:, None], gamma, uniform_weights(n), method="admm", tol=1e-10)
+        np.testing.assert_allclose(cvc_1d_uniform(x, gamma), admm.Y.ravel(), atol=1e-5)
+
+
+@pytest.mark.parametrize("x, gamma, match", [
+    ([0.0, np.nan], 1.0, "x"), (np.zeros((3, 2)), 1.0, "x"), ([0.0, 1.0], 0.0, "gamma"), ([0.0, 1.0], -1, "gamma"),
+])
+def test_cvc_1d_uniform_rejects_bad_input(x, gamma, match):
+    from tutorial_lib.convex_clustering import cvc_1d_uniform
+
+    with pytest.raises(ValueError, match=match):
+        cvc_1d_uniform(x, gamma)

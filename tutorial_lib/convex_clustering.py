@@ -65,6 +65,7 @@ from ._progress import progress
 from ._validation import (
     check_choice,
     check_data_matrix,
+    check_finite_array,
     check_int,
     check_positive,
     check_weight_matrix,
@@ -74,6 +75,7 @@ __all__ = [
     "knn_gaussian_weights",
     "phi_from_scale",
     "uniform_weights",
+    "cvc_1d_uniform",
     "solve_cvc",
     "CVCSolution",
     "cvc_objective",
@@ -628,6 +630,32 @@ def _isotonic_1d(x, gamma_c):
     y = np.empty(n)
     y[order] = y_sorted
     return y
+
+
+def cvc_1d_uniform(x, gamma):
+    r"""Exact convex clustering of 1-D data with all weights equal to one.
+
+    For sorted :math:`x_{(1)} \le \dots \le x_{(n)}` an optimal :math:`y` keeps the order, so
+    :math:`\sum_{i<j} |y_i - y_j| = \sum_i (2i - n - 1)\, y_{(i)}` is linear and (CVC) becomes
+    isotonic regression of :math:`x_{(i)} - \gamma (2i - n - 1)` (course NOTES fact 6). Exact,
+    :math:`O(n \log n)`; this is the path :func:`solve_cvc` takes automatically for such data.
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples,) or (n_samples, 1)
+    gamma : float > 0
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        The centroids :math:`y^*`, in the order of ``x``.
+    """
+    arr = check_finite_array(x, "x")
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(f"x must be 1-D data of shape (n,) or (n, 1), got shape {np.shape(x)}")
+    return _isotonic_1d(arr, check_positive(gamma, "gamma"))
 
 
 class _LinearSolver:
