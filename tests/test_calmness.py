@@ -3,6 +3,7 @@
 Every expected value comes from an independent computation: closed forms for linear maps,
 cvxpy + Clarabel for the l2-SVM, the exact 1-D isotonic formula (NOTES fact 6) for CVC.
 """
+import dataclasses
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -70,7 +71,7 @@ def test_perturbed_data_is_frozen_and_copies_x():
     pert = PerturbedData(X, entries=[(0, 0)])
     X[0, 0] = 5.0
     assert pert.X[0, 0] == 0.0
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         pert.X = X
     with pytest.raises(ValueError):
         pert.X[0, 0] = 1.0

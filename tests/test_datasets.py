@@ -1,4 +1,5 @@
 """Tests for tutorial_lib.datasets: shapes, known values, an internal identity of Seeds, validation."""
+import dataclasses
 import numpy as np
 import pytest
 
@@ -52,7 +53,7 @@ def test_seeds_file_really_has_doubled_tabs():
 
 def test_dataset_is_frozen_and_read_only():
     iris = ds.load_iris()
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         iris.X = np.zeros((2, 2))
     with pytest.raises(ValueError):
         iris.X[0, 0] = 1.0

@@ -797,7 +797,7 @@ def _direct_bl2(lower, space, kind, delta0, n_grid, refine, n_jobs, warm_start, 
                 prev = t
     candidates.sort()
     best = None
-    for lo_norm, hi_norm, i, j, t_fail, t_ok in candidates:
+    for lo_norm, _hi_norm, i, j, t_fail, t_ok in candidates:
         if best is not None and lo_norm >= best[0]:
             break
         t_star, extra = _bisect_crossing(lower, kind, delta0, i, j, t_fail, t_ok, refine)

@@ -17,7 +17,6 @@ import copy
 import html
 import json
 import os
-import math
 import signal
 import sys
 import threading
@@ -464,7 +463,3 @@ class ThoughtQuestion(Question):
     def _grade(self, answer):
         return UNGRADED, "open question, not auto-checked: compare your answer with `" + self.name + ".solution()`."
 
-
-def isclose_scalar(a, b, rtol=1e-9, atol=1e-12) -> bool:
-    """Scalar closeness used by chapter checks."""
-    return math.isclose(float(a), float(b), rel_tol=rtol, abs_tol=atol)
