@@ -1,82 +1,105 @@
-"""pyproject.toml and environment.yml must declare the same packages, with the same version floors."""
+"""The install is pinned: constraints.txt (the lock) pins every package, pyproject.toml's floors are the
+tested versions, environment.yml installs through the lock, and this environment is the locked one."""
 import re
-import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from packaging.requirements import Requirement
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
-# conda-forge names that differ from their PyPI names
-CONDA_TO_PIP = {"matplotlib-base": "matplotlib"}
-# conda-only entries that are not packages of the project
-CONDA_ONLY = {"pip"}
+SUPPORTED = [(3, 11), (3, 12), (3, 13)]  # the Python versions the README promises
 
 
-def _split(requirement: str) -> tuple[str, str]:
-    """'numpy>=1.25' -> ('numpy', '>=1.25'); names normalised, spaces dropped."""
-    req = requirement.split(";", 1)[0].strip()
-    name = re.split(r"[\s<>=!~\[]", req, maxsplit=1)[0]
-    spec = re.sub(r"\[.*?\]", "", req[len(name):]).replace(" ", "")
-    return name.lower().replace("_", "-"), spec
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pip_requirements(text: str) -> dict[str, str]:
-    data = tomllib.loads(text)["project"]
-    reqs = list(data["dependencies"]) + [r for extra in data["optional-dependencies"].values() for r in extra]
-    out = dict(_split(r) for r in reqs)
-    out["python"] = data["requires-python"].replace(" ", "")
-    return out
-
-
-def conda_requirements(text: str) -> dict[str, str]:
-    out, in_deps, in_pip = {}, False, False
+def lock_pins(text: str) -> dict[str, str]:
+    pins = {}
     for raw in text.splitlines():
-        line = raw.split("#", 1)[0].rstrip()
-        if not line.strip():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
             continue
-        if not raw.startswith(" "):
-            in_deps, in_pip = line.startswith("dependencies:"), False
-            continue
-        if not in_deps:
-            continue
-        stripped = line.strip()
-        indent = len(line) - len(line.lstrip())
-        if stripped.startswith("- pip:"):
-            in_pip = True
-            continue
-        if in_pip and indent <= 2:
-            in_pip = False
-        if not stripped.startswith("- "):
-            continue
-        item = stripped[2:].strip()
-        if in_pip and item.startswith("-"):  # "-e ." installs the course itself
-            continue
-        name, spec = _split(item)
-        name = CONDA_TO_PIP.get(name, name)
-        if name not in CONDA_ONLY:
-            out[name] = spec
-    return out
+        name, sep, version = line.partition("==")
+        assert sep and version and " " not in line, f"constraints.txt: not an exact pin: {raw!r}"
+        assert _norm(name) not in pins, f"constraints.txt pins {name} twice"
+        pins[_norm(name)] = version
+    return pins
 
 
-def test_same_packages_and_versions_in_pyproject_and_environment():
-    pip = pip_requirements((ROOT / "pyproject.toml").read_text())
-    conda = conda_requirements((ROOT / "environment.yml").read_text())
-    assert set(pip) == set(conda), (
-        f"only in pyproject: {sorted(set(pip) - set(conda))}; only in environment.yml: {sorted(set(conda) - set(pip))}"
-    )
-    differ = {k: (pip[k], conda[k]) for k in pip if pip[k] != conda[k]}
-    assert not differ, f"version specifiers differ (pyproject, environment.yml): {differ}"
+def declared_requirements(text: str) -> list[Requirement]:
+    project = tomllib.loads(text)["project"]
+    reqs = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        reqs += extra
+    return [Requirement(r) for r in reqs]
+
+
+LOCK = lock_pins((ROOT / "constraints.txt").read_text())
+PYPROJECT = (ROOT / "pyproject.toml").read_text()
+
+
+def test_lock_pins_every_declared_package_and_transitive_ones():
+    missing = [r.name for r in declared_requirements(PYPROJECT) if _norm(r.name) not in LOCK]
+    assert not missing, f"constraints.txt does not pin {missing}: run `make lock`"
+    # transitive dependencies are pinned too (these two once changed stored outputs or stderr)
+    assert {"pyparsing", "ipykernel", "pip"} <= set(LOCK)
+
+
+def test_floors_are_the_tested_versions():
+    for req in declared_requirements(PYPROJECT):
+        pinned = LOCK[_norm(req.name)]
+        assert req.specifier.contains(pinned), f"pyproject.toml's {req} excludes the locked {pinned}"
+        floors = [Version(s.version) for s in req.specifier if s.operator == ">="]
+        assert floors == [Version(pinned)], (
+            f"{req}: the floor must be the locked (tested) version {pinned}; raise it after `make lock`"
+        )
+
+
+def test_supported_python_versions_agree():
+    requires = tomllib.loads(PYPROJECT)["project"]["requires-python"]
+    assert requires.replace(" ", "") == f">={SUPPORTED[0][0]}.{SUPPORTED[0][1]}"
+    makefile = (ROOT / "Makefile").read_text()
+    lo, hi = SUPPORTED[0], SUPPORTED[-1]
+    assert f"{lo} <= v <= {hi}" in makefile, "the Makefile's Python check disagrees with the README's range"
+    readme = (ROOT / "README.md").read_text()
+    assert f"Python {lo[0]}.{lo[1]}-{hi[0]}.{hi[1]}" in readme
+    header = (ROOT / "constraints.txt").read_text().splitlines()[1]
+    assert f"Python {lo[0]}.{lo[1]}-{hi[0]}.{hi[1]}" in header
+
+
+def test_environment_yml_installs_through_the_lock():
+    env = (ROOT / "environment.yml").read_text().split("\ndependencies:", 1)[1]
+    items = [line.split("#", 1)[0].strip()[2:].strip() for line in env.splitlines() if line.strip().startswith("- ")]
+    pythons = [i for i in items if i.startswith("python")]
+    assert len(pythons) == 1 and re.fullmatch(r"python=3\.1[1-3]", pythons[0]), pythons
+    assert "-c constraints.txt" in items and "-e .[test]" in items
+    # conda packages besides python and pip would bypass the lock
+    conda_pkgs = [i for i in items if not i.startswith(("python", "pip", "-"))]
+    assert not conda_pkgs, f"environment.yml installs {conda_pkgs} outside the lock"
+
+
+def test_this_environment_is_the_locked_one():
+    """`make` installs with the lock: every locked package that is installed has the locked version."""
+    differ = {}
+    for dist in metadata.distributions():
+        name = _norm(dist.metadata["Name"])
+        if name in LOCK and dist.version != LOCK[name]:
+            differ[name] = (dist.version, LOCK[name])
+    assert not differ, f"installed vs locked versions differ: {differ}; run `make venv` (the stamp follows the lock)"
 
 
 def test_parsers_notice_drift():
-    env = (ROOT / "environment.yml").read_text()
-    py = (ROOT / "pyproject.toml").read_text()
-    assert "joblib" in conda_requirements(env)
-    assert "joblib" not in conda_requirements(env.replace("  - joblib", "  # joblib removed"))
-    assert "tqdm" not in pip_requirements(py.replace('"tqdm>=4.66",', ""))
-    assert conda_requirements(env.replace("numpy>=1.25", "numpy>=2.9"))["numpy"] == ">=2.9"
-    assert conda_requirements(env.replace("      - -e .", "      - -e .\n      - extra-package"))["extra-package"] == ""
-    assert pip_requirements(py.replace('requires-python = ">=3.10"', 'requires-python = ">=3.12"'))["python"] == ">=3.12"
+    assert lock_pins("numpy==2.4.6\n# comment\n") == {"numpy": "2.4.6"}
+    for bad in ("numpy>=2\n", "numpy==1\nnumpy==2\n"):
+        try:
+            lock_pins(bad)
+        except AssertionError:
+            continue
+        raise AssertionError(f"lock_pins accepted {bad!r}")
+    names = [r.name for r in declared_requirements(PYPROJECT)]
+    assert "tqdm" in names and "cvxpy" in names  # extras are read too
+    dropped = PYPROJECT.replace('    "tqdm>=4.70.1",\n', "")
+    assert "tqdm" not in [r.name for r in declared_requirements(dropped)]

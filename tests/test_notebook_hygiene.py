@@ -1,5 +1,6 @@
 """Stored notebooks: executed in order, no errors; exercise sheets without outputs; tags as required."""
 import ast
+import re
 from pathlib import Path
 
 import nbformat
@@ -91,3 +92,45 @@ def test_no_stderr_in_stored_outputs(path):
     for cell in _code_cells(path):
         for out in cell.get("outputs", []):
             assert out.get("name") != "stderr", f"{_id(path)} stores stderr (warnings are compared by nbval): {out.get('text', '')[:200]}"
+
+
+# A number in e-notation, e.g. 7.0e-16 or 1E-12, and what precedes it (a bound such as
+# "residual < 1e-12" is a fact; a printed round-off value such as "residual 7.0e-16" is noise).
+_E_NUMBER = re.compile(r"(?P<before>(?:<=|>=|[<>≤≥])\s*)?(?<![\w.])(?P<num>[-+]?\d+(?:\.\d*)?[eE][-+]?\d+)\b")
+
+
+def round_off_values(text: str) -> list[str]:
+    """Computed values below 1e-10 printed in e-notation (bounds after <, <=, >, >= are allowed)."""
+    found = []
+    for m in _E_NUMBER.finditer(text):
+        value = abs(float(m.group("num")))
+        if 0.0 < value < 1e-10 and not m.group("before"):
+            found.append(m.group("num"))
+    return found
+
+
+def _output_text(out) -> str:
+    data = out.get("data", {})
+    parts = [out.get("text", "")] + [data.get(k, "") for k in ("text/plain", "text/markdown", "text/html")]
+    return "".join("".join(p) if isinstance(p, list) else p for p in parts)
+
+
+def test_round_off_detector():
+    assert round_off_values("gradient norm 7.0e-16, Newton steps 5") == ["7.0e-16"]
+    assert round_off_values("KKT residual < 1e-10: True; gap <= 1e-12") == []
+    assert round_off_values("objective higher by 5.69e-04 and 1e+12 entries") == []
+    assert round_off_values("x = -3E-13") == ["-3E-13"]
+
+
+@pytest.mark.parametrize("path", EXECUTED, ids=_id)
+def test_stored_outputs_print_no_round_off(path):
+    """Round-off depends on the BLAS kernel and library versions: print what the cell asserts."""
+    for i, cell in enumerate(_code_cells(path)):
+        if "nbval-ignore-output" in cell.metadata.get("tags", []):
+            continue
+        for out in cell.get("outputs", []):
+            noise = round_off_values(_output_text(out))
+            assert not noise, (
+                f"{_id(path)} code cell {i} prints round-off {noise}: print the asserted fact instead "
+                f"(e.g. 'residual < 1e-12: True'); cell starts {cell.source[:80]!r}"
+            )

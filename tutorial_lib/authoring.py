@@ -11,6 +11,11 @@ One source: ``solutions/NN_name.ipynb``. ``make exercises`` runs
 * dropping cells tagged ``solution-only``;
 * stripping outputs and execution counts.
 
+A generated sheet records a fingerprint of its cells (notebook metadata ``tutorial_lib``). Regenerating
+refuses to overwrite a sheet whose cells no longer match its fingerprint (someone typed answers into
+it) unless forced: students work in copies (``make lab`` creates ``my_work/``), and nothing may
+overwrite their work.
+
 ``python -m tutorial_lib.authoring execute FILE...`` re-executes notebooks in place
 (``make notebooks``) so the stored outputs are current.
 """
@@ -19,6 +24,8 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -30,7 +37,28 @@ MARKER = "# SOLUTION"
 ANSWER_PROMPT = "*Write your answer here (double-click to edit).*"
 PLACEHOLDER_IMPORT = "from tutorial_lib.checks import ____"
 
-__all__ = ["exercise_from_solution", "generate_exercises", "execute_notebook", "defined_names"]
+__all__ = [
+    "exercise_from_solution",
+    "generate_exercises",
+    "execute_notebook",
+    "defined_names",
+    "sheet_fingerprint",
+    "SheetHasAnswersError",
+]
+METADATA_KEY = "tutorial_lib"
+
+
+class SheetHasAnswersError(RuntimeError):
+    """Raised when regenerating would overwrite an exercise sheet that was edited (answers)."""
+
+    def __init__(self, paths):
+        self.paths = [Path(p) for p in paths]
+        names = ", ".join(str(p) for p in self.paths)
+        super().__init__(
+            f"not overwritten, because it was edited since it was generated (it holds answers?): {names}. "
+            "Keep your work in my_work/ (make lab creates copies there). To overwrite anyway: "
+            "make exercises FORCE=1 (or --force)."
+        )
 
 
 def _tags(cell) -> list[str]:
@@ -68,6 +96,18 @@ def _stub(source: str) -> str:
     return "# YOUR ANSWER: define " + ", ".join(f"`{n}`" for n in names) + "\n" + body
 
 
+def sheet_fingerprint(nb) -> str:
+    """SHA-256 of a notebook's cell types and sources (what a student edits), not outputs or metadata."""
+    cells = [[c.cell_type, c.source] for c in nb.cells]
+    return hashlib.sha256(json.dumps(cells, ensure_ascii=True).encode()).hexdigest()
+
+
+def _untouched(nb) -> bool:
+    """True if the sheet's cells are exactly as generated (its stored fingerprint still matches)."""
+    stored = nb.metadata.get(METADATA_KEY, {}).get("sheet_sha256")
+    return stored is not None and stored == sheet_fingerprint(nb)
+
+
 def exercise_from_solution(nb):
     """Return the exercise version of a solution notebook (a new ``NotebookNode``)."""
     out = copy.deepcopy(nb)
@@ -92,21 +132,37 @@ def exercise_from_solution(nb):
     if out.nbformat_minor >= 5:
         for i, cell in enumerate(out.cells):  # deterministic ids so regeneration is stable
             cell["id"] = f"cell-{i:03d}"
+    out.metadata[METADATA_KEY] = {"generated": "exercise sheet (make exercises)", "sheet_sha256": sheet_fingerprint(out)}
     return out
 
 
-def generate_exercises(solutions_dir="solutions", exercises_dir="exercises", only=None) -> list[Path]:
-    """Write one exercise sheet per solution notebook (or only the sheets named in ``only``)."""
+def generate_exercises(solutions_dir="solutions", exercises_dir="exercises", only=None, force=False) -> list[Path]:
+    """Write one exercise sheet per solution notebook (or only the sheets named in ``only``).
+
+    A sheet that exists and was edited since it was generated (its cells no longer match the
+    fingerprint it was written with, and differ from the fresh sheet) is left alone; after the
+    other sheets are written, :class:`SheetHasAnswersError` names every such sheet. ``force=True``
+    overwrites them.
+    """
     src, dst = Path(solutions_dir), Path(exercises_dir)
+    if not src.is_dir():
+        raise ValueError(f"solutions_dir {str(src)!r} is not a folder")
     dst.mkdir(parents=True, exist_ok=True)
-    written = []
+    written, refused = [], []
     for path in sorted(src.glob("*.ipynb")):
         if only and path.stem not in only:
             continue
-        nb = nbformat.read(path, as_version=4)
+        fresh = exercise_from_solution(nbformat.read(path, as_version=4))
         target = dst / path.name
-        nbformat.write(exercise_from_solution(nb), target)
+        if target.exists() and not force:
+            current = nbformat.read(target, as_version=4)
+            if not _untouched(current) and sheet_fingerprint(current) != sheet_fingerprint(fresh):
+                refused.append(target)
+                continue
+        nbformat.write(fresh, target)
         written.append(target)
+    if refused:
+        raise SheetHasAnswersError(refused)
     return written
 
 
@@ -151,12 +207,17 @@ def main(argv=None) -> int:
     ex.add_argument("--solutions", default="solutions")
     ex.add_argument("--exercises", default="exercises")
     ex.add_argument("--only", nargs="*", help="sheet names (e.g. 02_exact_recovery); default: all")
+    ex.add_argument("--force", action="store_true", help="overwrite sheets that were edited (answers are lost)")
     run = sub.add_parser("execute", help="execute notebooks in place")
     run.add_argument("paths", nargs="+")
     args = parser.parse_args(argv)
     if args.command == "exercises":
-        for p in generate_exercises(args.solutions, args.exercises, args.only):
-            print(f"wrote {p}")
+        try:
+            for p in generate_exercises(args.solutions, args.exercises, args.only, force=args.force):
+                print(f"wrote {p}")
+        except SheetHasAnswersError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
     else:
         for p in args.paths:
             print(f"executing {p}", flush=True)
