@@ -229,3 +229,22 @@ def test_results_are_appended_to_a_log_for_graders(tmp_path, monkeypatch):
     ValueQuestion("g2", 1, hints=HINTS).evaluate(____)
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(d["question_id"], d["status"]) for d in lines] == [("g1", PASSED), ("g2", NOT_ATTEMPTED)]
+
+
+def test_mistake_hook_gives_the_targeted_message_for_values_and_functions():
+    import numpy as np
+
+    from tutorial_lib.checks import Case, FunctionQuestion, Mistake, ValueQuestion
+
+    swapped = Mistake(lambda a, e: np.allclose(a, np.asarray(e)[::-1]), "you swapped the interval ends")
+    broken = Mistake(lambda a, e: 1 / 0, "never shown")  # a raising test is 'not this mistake'
+    q = ValueQuestion("t.q1", np.array([1.0, 2.0]), mistakes=[broken, swapped], hints=["a", "b"])
+    assert "swapped the interval ends" in q.evaluate(np.array([2.0, 1.0])).message
+    assert "swapped" not in q.evaluate(np.array([5.0, 1.0])).message
+    assert q.evaluate(np.array([1.0, 2.0])).status == "passed"
+
+    transposed = Mistake(lambda got, e: np.shape(got) == np.shape(e)[::-1], "transposed: rows are samples")
+    f = FunctionQuestion("t.q2", lambda n: np.zeros((n, 2)), [Case((3,), description="n = 3")],
+                         mistakes=[transposed], hints=["a", "b"])
+    r = f.evaluate(lambda n: np.zeros((2, n)))
+    assert r.status == "failed" and "transposed" in r.message and "n = 3" in r.message

@@ -11,6 +11,7 @@ from ._core import (
     ChoiceQuestion,
     CheckResult,
     FunctionQuestion,
+    Mistake,
     Question,
     ThoughtQuestion,
     ValueQuestion,
@@ -22,7 +23,7 @@ from ._core import (
 )
 
 __all__ = [
-    "____", "Case", "CheckResult", "Question", "ValueQuestion", "FunctionQuestion",
+    "____", "Case", "CheckResult", "Question", "ValueQuestion", "FunctionQuestion", "Mistake",
     "ChoiceQuestion", "ThoughtQuestion", "results", "reset_results", "export_results",
     "summary", "PASSED", "FAILED", "NOT_ATTEMPTED", "UNGRADED",
 ]

@@ -31,6 +31,7 @@ __all__ = [
     "____",
     "CheckResult",
     "Case",
+    "Mistake",
     "Question",
     "ValueQuestion",
     "FunctionQuestion",
@@ -252,6 +253,30 @@ def default_compare(expected, got, *, rtol=1e-6, atol=1e-9):
     return (expected == got, "")
 
 
+@dataclass(frozen=True)
+class Mistake:
+    """A common wrong answer and the targeted message it deserves.
+
+    ``test(answer, expected) -> bool`` runs on the student's (already type-checked) answer, or, for a
+    :class:`FunctionQuestion`, on the value the function returned for a failing case; an exception
+    inside ``test`` counts as "not this mistake". The first matching mistake's ``message`` replaces
+    the generic "not right".
+    """
+
+    test: Callable[[Any, Any], bool]
+    message: str
+
+
+def _matching_mistake(mistakes, answer, expected) -> str | None:
+    for mistake in mistakes:
+        try:
+            if bool(mistake.test(answer, expected)):
+                return mistake.message
+        except Exception:  # noqa: BLE001 -- a test that cannot judge this answer does not match
+            continue
+    return None
+
+
 class Question:
     """Base class: identity, hints, solution text, recording and display."""
 
@@ -317,8 +342,9 @@ class ValueQuestion(Question):
 
     kind = "value"
 
-    def __init__(self, qid, expected, *, rtol=1e-6, atol=1e-9, compare=None, what="value", **kw):
+    def __init__(self, qid, expected, *, rtol=1e-6, atol=1e-9, compare=None, what="value", mistakes=(), **kw):
         super().__init__(qid, **kw)
+        self._mistakes = tuple(mistakes)
         self._expected = expected
         self._rtol, self._atol = rtol, atol
         self._compare = compare
@@ -336,6 +362,9 @@ class ValueQuestion(Question):
             ok, reason = default_compare(expected, answer, rtol=self._rtol, atol=self._atol)
         if ok:
             return PASSED, f"your {self._what} is right."
+        targeted = _matching_mistake(self._mistakes, answer, expected)
+        if targeted:
+            return FAILED, f"your {self._what} {_short(answer)} is not right: {targeted}"
         detail = f" ({reason})" if reason else ""
         return FAILED, f"your {self._what} {_short(answer)} is not right{detail}. Try `{self.name}.hint()`."
 
@@ -365,8 +394,10 @@ class FunctionQuestion(Question):
 
     kind = "function"
 
-    def __init__(self, qid, reference, cases, *, compare=None, timeout=10.0, seed=0, rtol=1e-6, atol=1e-9, **kw):
+    def __init__(self, qid, reference, cases, *, compare=None, timeout=10.0, seed=0, rtol=1e-6, atol=1e-9,
+                 mistakes=(), **kw):
         super().__init__(qid, **kw)
+        self._mistakes = tuple(mistakes)
         if not timeout > 0:
             raise ValueError(f"timeout must be > 0, got {timeout}")
         self._reference = reference
@@ -405,6 +436,9 @@ class FunctionQuestion(Question):
             else:
                 ok, reason = default_compare(expected, got, rtol=self._rtol, atol=self._atol)
             if not ok:
+                targeted = _matching_mistake(self._mistakes, got, expected)
+                if targeted:
+                    return FAILED, f"on {label}: {targeted}"
                 args = ", ".join(_short(a, 80) for a in case.args)
                 detail = f"; {reason}" if reason else ""
                 return FAILED, (
