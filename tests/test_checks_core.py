@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tutorial_lib.checks import (
-    FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, Case, ChoiceQuestion, FunctionQuestion,
+    FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, Case, ChoiceQuestion, FunctionQuestion, Mistake,
     ThoughtQuestion, ValueQuestion, ____, export_results, reset_results, results,
 )
 from tutorial_lib.checks._core import CheckResult, default_compare, run_with_timeout
@@ -132,8 +132,10 @@ def test_choice_question_multiple_choice_and_true_false():
     assert wrong.status == FAILED and "not one" in wrong.message
     assert "allowed" in mc.evaluate("z").message
     tf = ChoiceQuestion("c2", {True: "true", False: "false"}, True, hints=HINTS)
-    assert tf.evaluate(True).passed and tf.evaluate("true").passed
+    assert tf.evaluate(True).passed
     assert tf.evaluate(False).status == FAILED
+    as_string = tf.evaluate("true")  # a bool question takes the bool, not a string that looks like one
+    assert as_string.status == FAILED and "without quotes" in as_string.message
 
 
 def test_thought_question_is_ungraded_and_has_a_solution():
@@ -229,3 +231,52 @@ def test_results_are_appended_to_a_log_for_graders(tmp_path, monkeypatch):
     ValueQuestion("g2", 1, hints=HINTS).evaluate(____)
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(d["question_id"], d["status"]) for d in lines] == [("g1", PASSED), ("g2", NOT_ATTEMPTED)]
+
+
+# ----------------------------------------------------------------------------- common mistakes
+def test_value_mistake_replaces_the_generic_message():
+    swapped = Mistake(lambda a, e: np.allclose(a, e[::-1]), "You swapped the interval ends: give [lower, upper].")
+    never = Mistake(lambda a, e: False, "never shown")
+    q = ValueQuestion("mv1", np.array([1.0, 3.0]), mistakes=[never, swapped], hints=HINTS)
+    assert q.evaluate([1.0, 3.0]).passed
+    res = q.evaluate([3.0, 1.0])
+    assert res.status == FAILED and "You swapped the interval ends" in res.message and "never shown" not in res.message
+    generic = q.evaluate([0.0, 0.0])
+    assert generic.status == FAILED and "swapped" not in generic.message and "hint" in generic.message
+
+
+def test_mistake_whose_test_raises_is_not_that_mistake():
+    def broken(a, e):
+        raise RuntimeError("bug in the mistake test")
+
+    q = ValueQuestion("mv2", 2.0, mistakes=[Mistake(broken, "not this"), Mistake(lambda a, e: a == 2 * e, "doubled")],
+                      hints=HINTS)
+    res = q.evaluate(4.0)
+    assert res.status == FAILED and "doubled" in res.message and "not this" not in res.message
+
+
+def test_function_mistake_is_tested_per_failing_case_on_the_returned_value():
+    seen = []
+
+    def transposed(got, expected):
+        seen.append((np.shape(got), np.shape(expected)))
+        return np.shape(got) == np.shape(expected)[::-1]
+
+    q = FunctionQuestion(
+        "mf1", lambda X: np.asarray(X) * 2,
+        [Case((np.ones((2, 2)),), description="square"), Case((np.ones((2, 3)),), description="a 2 x 3 matrix")],
+        mistakes=[Mistake(transposed, "Transposed: return shape (n_samples, n_features).")], hints=HINTS)
+    assert q.evaluate(lambda X: np.asarray(X) * 2).passed
+    assert not seen  # mistakes are only tried on failing cases
+    res = q.evaluate(lambda X: (np.asarray(X) * 2).T)
+    assert res.status == FAILED and "Transposed" in res.message and "case 2 (a 2 x 3 matrix)" in res.message
+    assert seen == [((3, 2), (2, 3))]
+
+
+def test_mistake_validates_its_arguments():
+    with pytest.raises(TypeError, match="callable"):
+        Mistake("not a function", "message")
+    with pytest.raises(TypeError, match="message"):
+        Mistake(lambda a, e: True, "")
+    with pytest.raises(TypeError, match="Mistake"):
+        ValueQuestion("mv3", 1.0, mistakes=["a string"], hints=HINTS)
