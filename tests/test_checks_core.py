@@ -280,3 +280,77 @@ def test_mistake_validates_its_arguments():
         Mistake(lambda a, e: True, "")
     with pytest.raises(TypeError, match="Mistake"):
         ValueQuestion("mv3", 1.0, mistakes=["a string"], hints=HINTS)
+
+
+# ----------------------------------------------------------------------------- summary (issue 11, item 5)
+def _summary_text(capsys, *args):
+    from tutorial_lib.checks import summary
+
+    summary(*args)
+    return capsys.readouterr().out
+
+
+def test_summary_of_a_sheet_lists_every_question_before_any_check(capsys):
+    from tutorial_lib.checks import ch01
+
+    text = _summary_text(capsys, "ch01")
+    for name in ("q1", "q2", "q3", "q4", "q5", "q6", "q7"):
+        assert f"  {name}: not attempted" in text
+    assert "q8: not attempted (open question)" in text
+    assert "score: 0/7 auto-graded questions passed" in text and "q8" in text.splitlines()[-1]
+    assert ch01.q8.auto_graded is False
+
+
+def test_summary_infers_the_sheet_and_scores_out_of_all_auto_graded_questions(capsys):
+    from tutorial_lib.checks import ch01
+
+    assert ch01.q1.evaluate([0.8, 0.0]).passed  # w* = 4/5, b* = 0 (closed form in the sheet)
+    assert ch01.q3.evaluate(lambda solution_map, X, eps: 0.0).status == FAILED
+    assert ch01.q8.evaluate("the decision is discontinuous").status == UNGRADED
+    text = _summary_text(capsys)
+    assert "sheet ch01: 8 questions" in text
+    assert "  q1: passed" in text and "  q3: failed" in text and "  q2: not attempted" in text
+    assert "q8: answered (open question, not scored)" in text
+    assert "score: 1/7 auto-graded questions passed" in text
+    assert _summary_text(capsys, "01_calmness") == text == _summary_text(capsys, 1)
+
+
+def test_export_results_lists_every_question_of_the_sheet(tmp_path):
+    from tutorial_lib.checks import ch02
+
+    assert ch02.q3.evaluate(8.0).passed  # the fused value of the sheet (mean 3 + 2 gamma)
+    data = json.loads(export_results(tmp_path / "scores.json"))
+    by_id = {d["question_id"]: d for d in data}
+    assert set(by_id) == {f"ch02.q{i}" for i in range(1, 8)}
+    assert by_id["ch02.q3"]["status"] == PASSED and by_id["ch02.q3"]["sheet"] == "ch02"
+    assert by_id["ch02.q1"]["status"] == NOT_ATTEMPTED and by_id["ch02.q1"]["timestamp"] is None
+    assert json.loads(export_results(sheet="ch02")) == data
+    assert {d["status"] for d in json.loads(export_results(sheet="ch00"))} == {NOT_ATTEMPTED}
+
+
+def test_summary_rejects_an_unknown_sheet():
+    from tutorial_lib.checks import summary
+
+    with pytest.raises(ValueError, match="sheet"):
+        summary("ch99")
+    with pytest.raises(ValueError, match="sheet"):
+        summary("calmness")
+    with pytest.raises(TypeError, match="sheet"):
+        summary(1.5)
+
+
+# ----------------------------------------------------------------------------- logs
+def test_log_records_carry_student_and_sheet_and_views(tmp_path, monkeypatch, capsys):
+    log = tmp_path / "results.jsonl"
+    monkeypatch.setenv("TUTORIAL_LIB_RESULTS", str(log))
+    monkeypatch.setenv("TUTORIAL_LIB_STUDENT", "ada")
+    q = ValueQuestion("ch42.q1", 1.0, hints=HINTS, solution="one")
+    q.evaluate(1.0)
+    q.hint(2)
+    q.solution()
+    _ = q.expected
+    capsys.readouterr()
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [d["event"] for d in lines] == ["check", "hint", "solution", "solution"]
+    assert all(d["student"] == "ada" and d["sheet"] == "ch42" and d["question_id"] == "ch42.q1" for d in lines)
+    assert lines[0]["status"] == PASSED and lines[1]["level"] == 2

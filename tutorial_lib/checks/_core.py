@@ -22,10 +22,12 @@ Design (after the learntools pattern, written from scratch):
 """
 from __future__ import annotations
 
+import builtins
 import copy
 import getpass
 import html
 import importlib
+import itertools
 import json
 import os
 import re
@@ -458,6 +460,7 @@ class Question:
         self.name = qid.rsplit(".", 1)[-1]  # what the student typed: q1, not ch02.q1
         self._hints = list(hints)
         self._solution = solution
+        _store_put(self, {})
         _QUESTIONS[qid] = self
 
     @property
@@ -524,11 +527,11 @@ class ValueQuestion(Question):
         return _expected_value(_store_get(self))
 
 
-def _expected_value(spec):
+def _expected_value(spec, *, _pristine=pristine):
     if spec["lazy"]:
         with spec["lock"]:
             if spec["lazy"]:
-                with pristine():
+                with _pristine():
                     spec["expected"] = spec["expected"]()
                 spec["lazy"] = False
     return spec["expected"]
@@ -590,11 +593,11 @@ class FunctionQuestion(Question):
         return _cases_of(_store_get(self), seed)
 
 
-def _cases_of(spec, seed=None) -> list[Case]:
+def _cases_of(spec, seed=None, *, _pristine=pristine, _rng=np.random.default_rng) -> list[Case]:
     cases = spec["cases"]
     if callable(cases):
-        with pristine():
-            return list(cases(np.random.default_rng(spec["seed"] if seed is None else seed)))
+        with _pristine():
+            return list(cases(_rng(spec["seed"] if seed is None else seed)))
     return list(cases)
 
 
@@ -628,10 +631,12 @@ class ThoughtQuestion(Question):
 
 
 # ----------------------------------------------------------------------------- grading
-def _first_mistake(mistakes, got, expected):
+# Collaborators are bound as keyword defaults at import: patching a module attribute later
+# (``_core._compare_values = ...``) does not reach a verdict.
+def _first_mistake(mistakes, got, expected, *, _pristine=pristine):
     for mistake in mistakes:
         try:
-            with pristine():
+            with _pristine():
                 if bool(mistake.test(got, expected)):
                     return mistake
         except Exception:  # noqa: BLE001 -- a test that cannot run means "not this mistake"
@@ -652,18 +657,20 @@ def _pair(expected, got):
     return e, g
 
 
-def _grade_value(question, spec, answer):
+def _grade_value(question, spec, answer, *, _pristine=pristine, _compare=_compare_values,
+                 _expected=_expected_value, _mistake=_first_mistake, _describe=describe):
     """Status and message for a plain ``answer`` of a :class:`ValueQuestion`."""
-    expected = _expected_value(spec)
-    with pristine():
+    expected = _expected(spec)
+    with _pristine():
         if spec["compare"] is not None:
             ok, reason = spec["compare"](expected, answer)
         else:
-            ok, reason = _compare_values(expected, answer, spec["rtol"], spec["atol"])
+            ok, reason = _compare(expected, answer, spec["rtol"], spec["atol"])
     what = question._what
     if ok:
         return PASSED, f"your {what} is right."
-    mistake = _first_mistake(spec["mistakes"], answer, expected)
+    describe = _describe
+    mistake = _mistake(spec["mistakes"], answer, expected)
     if mistake is not None:
         return FAILED, f"your {what} {describe(answer)} is not right: {mistake.message}"
     detail = f" ({reason})" if reason else ""
@@ -735,11 +742,13 @@ def _outcome_message(label, outcome, timeout):
     return FAILED, f"on {label} the checker could not read what your function returned."
 
 
-def _grade_outcomes(question, spec, cases, outcomes):
+def _grade_outcomes(question, spec, cases, outcomes, expected_of=None, *, _pristine=pristine,
+                    _compare=_compare_values, _mistake=_first_mistake, _deepcopy=copy.deepcopy):
     """Status and message from the outcomes of the student's function on ``cases`` (in order).
 
     Expected values are computed here, one case at a time, after the student's code produced its
-    result; each is dropped before the next case.
+    result; each is dropped before the next case. ``expected_of(index, case)`` replaces the
+    reference call (the grader caches expected values across submissions).
     """
     timeout, name = spec["timeout"], question.name
     count = 0
@@ -749,16 +758,19 @@ def _grade_outcomes(question, spec, cases, outcomes):
         if outcome.kind != _sandbox.RETURNED:
             return _outcome_message(label, outcome, timeout)
         got = outcome.value
-        with pristine():
-            expected = spec["reference"](*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+        with _pristine():
+            if expected_of is not None:
+                expected = expected_of(number - 1, case)
+            else:
+                expected = spec["reference"](*_deepcopy(case.args), **_deepcopy(case.kwargs))
             if spec["compare"] is not None:
                 ok, reason = spec["compare"](expected, got)
             else:
-                ok, reason = _compare_values(expected, got, spec["rtol"], spec["atol"])
+                ok, reason = _compare(expected, got, spec["rtol"], spec["atol"])
         if not ok:
             if got is None and expected is not None:
                 return FAILED, f"on {label} your function returned None: does it end with `return ...`?"
-            mistake = _first_mistake(spec["mistakes"], got, expected)
+            mistake = _mistake(spec["mistakes"], got, expected)
             if mistake is not None:
                 return FAILED, f"on {label}: {mistake.message}"
             e, g = _pair(expected, got)
@@ -790,25 +802,32 @@ def _bind_engine():
     value_cls, function_cls, choice_cls, thought_cls = ValueQuestion, FunctionQuestion, ChoiceQuestion, ThoughtQuestion
     results_store, hooks, log_result, cases_of, show = _RESULTS, _HOOKS, _log_result, _cases_of, _show
     closing_print = _print_output
+    isinstance, callable, next, getattr = builtins.isinstance, builtins.callable, builtins.next, builtins.getattr
+
+    def function_inputs(question):
+        spec = store_get(question)
+        return cases_of(spec), spec["timeout"]
 
     def grade(question, answer):
         if _is_placeholder(answer):
             return NOT_ATTEMPTED, "replace `____` with your answer, then run the check again."
         if isinstance(question, thought_cls):
             return grade_thought(question, answer)
-        spec = store_get(question)
         if isinstance(question, function_cls):
             if not callable(answer):
                 return FAILED, f"expected a function, got {type_name(answer)}."
-            cases = cases_of(spec)
-            calls = [(case.args, case.kwargs) for case in cases]
-            outcomes = run_calls(answer, calls, timeout=spec["timeout"], in_child=store_wipe)
+            cases, timeout = function_inputs(question)  # no frame below this one holds a reference
+            outcomes = run_calls(answer, [(case.args, case.kwargs) for case in cases], timeout=timeout,
+                                 in_child=store_wipe)
             try:
-                return grade_outcomes(question, spec, cases, closing_print(outcomes))
+                first = next(outcomes, None)  # the fork happens here, before any expected value exists
+                chained = itertools.chain(() if first is None else (first,), outcomes)
+                return grade_outcomes(question, store_get(question), cases, closing_print(chained))
             finally:
                 close = getattr(outcomes, "close", None)
                 if close is not None:
                     close()
+        spec = store_get(question)
         if isinstance(question, choice_cls):
             return grade_choice(question, spec, answer)
         if isinstance(question, value_cls):

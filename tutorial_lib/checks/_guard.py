@@ -35,29 +35,34 @@ def _guarded_modules():
     return [sys.modules[name] for name in sorted(names) if name in sys.modules]
 
 
-_SNAPSHOT = [(module, dict(vars(module))) for module in _guarded_modules()]
-_MISSING = object()
-_dict_get, _setattr, _delattr = dict.get, setattr, delattr
+def _make_pristine():
+    snapshot = [(module, dict(vars(module))) for module in _guarded_modules()]
+    missing = object()
+    dict_get, set_attr, del_attr, suppress = dict.get, setattr, delattr, contextlib.suppress
+
+    @contextlib.contextmanager
+    def pristine():
+        """Context manager: the guarded modules as they were at import, then as the student left them."""
+        patched = []
+        for module, original in snapshot:
+            current = vars(module)
+            for name, value in original.items():
+                now = dict_get(current, name, missing)
+                if now is not value:
+                    patched.append((module, name, now))
+                    set_attr(module, name, value)
+        try:
+            yield
+        finally:
+            for module, name, value in reversed(patched):
+                if value is missing:
+                    with suppress(AttributeError):
+                        del_attr(module, name)
+                else:
+                    set_attr(module, name, value)
+
+    return pristine
+
+
+pristine = _make_pristine()
 _ = (builtins, math, operator)  # imported so they are in sys.modules and snapshotted
-
-
-@contextlib.contextmanager
-def pristine():
-    """Context manager: the guarded modules as they were at import, then as the student left them."""
-    patched = []
-    for module, original in _SNAPSHOT:
-        current = vars(module)
-        for name, value in original.items():
-            now = _dict_get(current, name, _MISSING)
-            if now is not value:
-                patched.append((module, name, now))
-                _setattr(module, name, value)
-    try:
-        yield
-    finally:
-        for module, name, value in reversed(patched):
-            if value is _MISSING:
-                with contextlib.suppress(AttributeError):
-                    _delattr(module, name)
-            else:
-                _setattr(module, name, value)

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import copy
 import ctypes
+import faulthandler
+import gc
 import io
 import json
 import math
@@ -203,22 +205,60 @@ def _limit_memory(extra):
         pass
 
 
-def _limit_threads():
-    try:
-        from threadpoolctl import threadpool_limits
+_CONTROLLER: list = [None, -1]  # a threadpoolctl controller and len(sys.modules) when it was made
 
-        threadpool_limits(limits=1)
+
+def _thread_controller():
+    """A cached ``ThreadpoolController``, rebuilt (about 10 ms) when new modules were imported."""
+    if _CONTROLLER[0] is None or _CONTROLLER[1] != len(sys.modules):
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _CONTROLLER[:] = [ThreadpoolController(), len(sys.modules)]
+        except Exception:  # noqa: BLE001 -- without threadpoolctl the child keeps the pools as they are
+            _CONTROLLER[:] = [None, len(sys.modules)]
+    return _CONTROLLER[0]
+
+
+def _limit_threads(controller):
+    if controller is None:
+        return
+    try:
+        controller.limit(limits=1)
     except Exception:  # noqa: BLE001 -- best effort
         pass
 
 
-def _child(fd, func, calls, in_child, memory_limit, output_limit):
+def _die_with_parent(parent, cpu_seconds):
+    """If the checking process dies, the child must not run on (Linux: PR_SET_PDEATHSIG; CPU cap)."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError, TypeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(71)
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        cap = int(cpu_seconds) + 1
+        if hard == resource.RLIM_INFINITY or cap < hard:
+            resource.setrlimit(resource.RLIMIT_CPU, (cap, hard))
+    except (ImportError, OSError, ValueError):
+        pass
+
+
+def _child(fd, func, calls, in_child, memory_limit, output_limit, controller, parent, cpu_seconds):
     status = 0
+    gc.disable()  # a collection would write to every object's header: copy-on-write of the whole heap
     try:
         try:
             os.setpgid(0, 0)
         except OSError:
             pass
+        _die_with_parent(parent, cpu_seconds)
+        faulthandler.disable()  # a crash of the student's code must not dump into the checker's stderr
         null = os.open(os.devnull, os.O_RDWR)
         for std in (0, 1, 2):
             os.dup2(null, std)
@@ -227,7 +267,7 @@ def _child(fd, func, calls, in_child, memory_limit, output_limit):
         sys.stdin = io.StringIO("")
         if in_child is not None:
             in_child()
-        _limit_threads()
+        _limit_threads(controller)
         _limit_memory(memory_limit)
         _send(fd, {"ready": True})
         for index, (args, kwargs) in enumerate(calls):
@@ -352,11 +392,22 @@ def _outcome(frame, index) -> tuple[Outcome, bool]:
 
 
 def _run_forked(func, calls, timeout, in_child, memory_limit, output_limit):
+    controller = _thread_controller()
+    parent, cpu_seconds = os.getpid(), STARTUP_LIMIT + timeout * len(calls)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # while the child lives, a collection in the parent would copy every page it touches
     read_fd, write_fd = os.pipe()
-    pid = _fork()
+    try:
+        pid = _fork()
+    except BaseException:
+        os.close(read_fd)
+        os.close(write_fd)
+        if gc_was_enabled:
+            gc.enable()
+        raise
     if pid == 0:  # child: never returns
         os.close(read_fd)
-        _child(write_fd, func, calls, in_child, memory_limit, output_limit)
+        _child(write_fd, func, calls, in_child, memory_limit, output_limit, controller, parent, cpu_seconds)
     os.close(write_fd)
     try:
         os.setpgid(pid, pid)
@@ -408,6 +459,8 @@ def _run_forked(func, calls, timeout, in_child, memory_limit, output_limit):
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
+        if gc_was_enabled:
+            gc.enable()
 
 
 # ----------------------------------------------------------------------------- thread fallback
