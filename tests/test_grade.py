@@ -109,11 +109,11 @@ def batch(tmp_path_factory):
     report = grade.grade_folder(root, out / "grades.csv", n_jobs=2, cell_timeout=15, timeout=300,
                                 show_progress=False)
     rows = {(r.student, r.question): r for r in report.rows}
-    return report, rows, out
+    return report, rows, out, root
 
 
 def test_every_submission_gets_a_row_per_question(batch):
-    report, rows, out = batch
+    report, rows, out, _ = batch
     assert {r.submission.student for r in report.results} == {"alice", "bob", "carol", "dave", "erin"}
     with open(out / "grades.csv", encoding="utf-8") as fh:
         table = list(csv.DictReader(fh))
@@ -123,7 +123,7 @@ def test_every_submission_gets_a_row_per_question(batch):
 
 
 def test_a_full_solution_passes_every_auto_graded_question(batch):
-    _, rows, out = batch
+    _, rows, out, _ = batch
     for q in ("ch00.q1", "ch00.q2", "ch00.q3"):
         assert rows["alice", q].status == PASSED and rows["alice", q].points == 1.0
     assert rows["alice", "ch00.q4"].status == UNGRADED and rows["alice", "ch00.q4"].points is None
@@ -135,13 +135,13 @@ def test_a_full_solution_passes_every_auto_graded_question(batch):
 
 
 def test_a_blank_sheet_is_not_attempted(batch):
-    _, rows, _ = batch
+    _, rows, _, _ = batch
     assert {rows["bob", f"ch00.q{i}"].status for i in range(1, 5)} == {NOT_ATTEMPTED}
     assert all(rows["bob", f"ch00.q{i}"].points in (0.0, None) for i in range(1, 5))
 
 
 def test_hanging_answers_fail_and_the_batch_finishes(batch):
-    report, rows, _ = batch
+    report, rows, _, _ = batch
     assert rows["carol", "ch00.q1"].status == PASSED
     hang = rows["carol", "ch00.q2"]
     assert hang.status == FAILED and "ran longer than 10 s" in hang.message
@@ -153,13 +153,13 @@ def test_hanging_answers_fail_and_the_batch_finishes(batch):
 
 
 def test_hint_and_solution_views_are_reported(batch):
-    _, rows, _ = batch
+    _, rows, _, _ = batch
     assert rows["carol", "ch00.q1"].hints_viewed == 2 and rows["carol", "ch00.q1"].solution_viewed
     assert rows["alice", "ch00.q1"].hints_viewed == 0 and not rows["alice", "ch00.q1"].solution_viewed
 
 
 def test_a_syntax_error_and_an_unreadable_file_get_rows_with_reasons(batch):
-    _, rows, _ = batch
+    _, rows, _, _ = batch
     broken = rows["dave", "ch00.q1"]
     assert broken.status == ERROR and "NameError" in broken.message and "SyntaxError" in broken.message
     for i in range(1, 5):
@@ -168,7 +168,8 @@ def test_a_syntax_error_and_an_unreadable_file_get_rows_with_reasons(batch):
 
 
 def test_forged_logs_results_and_patched_numpy_are_ignored(batch):
-    _, rows, _ = batch
+    _, rows, _, root = batch
+    assert sorted(p.name for p in (root / "dave").iterdir()) == ["00_warmup.ipynb"]  # ran in a scratch copy
     assert rows["dave", "ch00.q2"].status == FAILED  # a wrong function, although np.allclose was patched
     assert rows["dave", "ch00.q1"].status != PASSED  # the forged "passed" log lines and _RESULTS
     removed = rows["dave", "ch00.q4"]  # the recorder was removed: nothing recorded, not a pass
@@ -238,3 +239,11 @@ def test_every_solution_sheet_passes_with_a_secret_seed(tmp_path):
     wrong = [(r.question, r.status, r.message) for r in report.rows
              if r.status != (UNGRADED if r.kind == "thought" else PASSED)]
     assert not wrong
+
+
+def test_a_kernel_that_cannot_start_gives_rows_with_the_reason(tmp_path):
+    _write(nbformat.read(WARMUP, as_version=4), tmp_path / "amy" / "00_warmup.ipynb")
+    (sub,) = grade.find_submissions(tmp_path)
+    result = grade.grade_submission(sub, kernel_name="no-such-kernel")
+    assert [r.status for r in result.rows] == [ERROR] * 4
+    assert all("kernel could not be started" in r.message for r in result.rows)

@@ -487,9 +487,27 @@ def _error_rows(sub, questions, config, reason, chapter):
     return rows
 
 
-def grade_submission(sub: Submission, config: _Config | None = None) -> SubmissionResult:
-    """Run one submission in a fresh kernel and grade every question of its sheet."""
-    config = config or _Config()
+def grade_submission(sub: Submission, *, points=None, seed=None, cell_timeout=DEFAULT_CELL_TIMEOUT,
+                     timeout=DEFAULT_TIMEOUT, kernel_name="python3") -> SubmissionResult:
+    """Run one submission in a fresh kernel and grade every question of its sheet (see :func:`grade_folder`)."""
+    return _grade(sub, _Config(points=dict(points or {}), seed=seed, cell_timeout=float(cell_timeout),
+                               timeout=float(timeout), kernel_name=kernel_name))
+
+
+def _scratch_copy(folder: Path, target: Path, limit=50 * 2**20) -> Path:
+    """Copy the files next to a submission (not sub-folders) so the notebook cannot change the originals."""
+    target.mkdir()
+    used = 0
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and not path.is_symlink():
+            size = path.stat().st_size
+            if used + size <= limit:
+                shutil.copy2(path, target / path.name)
+                used += size
+    return target
+
+
+def _grade(sub: Submission, config: _Config) -> SubmissionResult:
     started = time.monotonic()
     try:
         nb = nbformat.read(str(sub.path), as_version=4)
@@ -528,7 +546,8 @@ def grade_submission(sub: Submission, config: _Config | None = None) -> Submissi
             nonce = secrets.token_hex(16)
             record_path = workdir / f"records-{attempt}.jsonl"
             run_nb, origin = _instrument(nb, set(skipped), record_path, nonce, payload)
-            run = _execute(run_nb, origin, sub.path.parent.resolve(), env, config, deadline, workdir / "kernel.log")
+            cwd = _scratch_copy(sub.path.parent, workdir / f"run-{attempt}")
+            run = _execute(run_nb, origin, cwd, env, config, deadline, workdir / "kernel.log")
             got, seen, _ = _read_records(record_path, nonce)
             answers.update(got)
             views = seen if attempt == 0 or seen else views
@@ -667,7 +686,7 @@ def write_open_answers(results: Sequence[SubmissionResult], path) -> Path:
 # ----------------------------------------------------------------------------- the batch
 def _grade_one(config: _Config, sub: Submission) -> SubmissionResult:
     try:
-        return grade_submission(sub, config)
+        return _grade(sub, config)
     except Exception as exc:  # noqa: BLE001 -- one broken submission must not stop the batch
         reason = f"the grader failed on this submission ({type(exc).__name__}: {str(exc)[:300]})"
         try:
