@@ -137,7 +137,7 @@ def test_q6_grading():
 
 def test_q7_grading():
     assert q7.evaluate(False).status == PASSED
-    assert q7.evaluate("false").status == PASSED
+    assert q7.evaluate("false").status == FAILED  # a true/false question takes the bool, not a string
     wrong = q7.evaluate(True)
     assert wrong.status == FAILED and "1.30" in wrong.message
 

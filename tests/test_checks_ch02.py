@@ -105,7 +105,7 @@ def test_q5_expected_value_is_independent():
 
 def test_q5_answers():
     assert q5.evaluate(False).status == PASSED
-    assert q5.evaluate("false").status == PASSED
+    assert q5.evaluate("false").status == FAILED  # a true/false question takes the bool, not a string
     assert q5.evaluate(True).status == FAILED
     assert q5.evaluate("maybe").status == FAILED
 

@@ -59,7 +59,7 @@ def test_q4_expected_value_is_independent():
 
 def test_q4_answers():
     assert q4.evaluate(True).status == PASSED
-    assert q4.evaluate("true").status == PASSED
+    assert q4.evaluate("true").status == FAILED  # a true/false question takes the bool, not a string
     assert q4.evaluate(False).status == FAILED
     assert q4.evaluate("maybe").status == FAILED
 

@@ -108,7 +108,7 @@ def test_q4():
 
 def test_q5():
     assert q5.evaluate(False).passed
-    assert q5.evaluate("false").passed
+    assert not q5.evaluate("false").passed  # a true/false question takes the bool, not a string
     assert q5.evaluate(True).status == "failed"
 
 

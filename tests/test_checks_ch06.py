@@ -144,7 +144,7 @@ def test_choice_questions():
     assert q6.evaluate("z").status == FAILED
     assert q7.evaluate(True).status == PASSED
     assert q7.evaluate(False).status == FAILED
-    assert q7.evaluate("true").status == PASSED
+    assert q7.evaluate("true").status == FAILED  # a true/false question takes the bool, not a string
 
 
 def test_thought_question_is_ungraded():

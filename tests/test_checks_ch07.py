@@ -127,7 +127,7 @@ def test_q4_grading():
 
 def test_q6_grading():
     assert q6.evaluate(True).status == PASSED
-    assert q6.evaluate("true").status == PASSED
+    assert q6.evaluate("true").status == FAILED  # a true/false question takes the bool, not a string
     wrong = q6.evaluate(False)
     assert wrong.status == FAILED and "hint" in wrong.message
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tutorial_lib.checks import (
-    FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, Case, ChoiceQuestion, FunctionQuestion,
+    FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, Case, ChoiceQuestion, FunctionQuestion, Mistake,
     ThoughtQuestion, ValueQuestion, ____, export_results, reset_results, results,
 )
 from tutorial_lib.checks._core import CheckResult, default_compare, run_with_timeout
@@ -132,8 +132,10 @@ def test_choice_question_multiple_choice_and_true_false():
     assert wrong.status == FAILED and "not one" in wrong.message
     assert "allowed" in mc.evaluate("z").message
     tf = ChoiceQuestion("c2", {True: "true", False: "false"}, True, hints=HINTS)
-    assert tf.evaluate(True).passed and tf.evaluate("true").passed
+    assert tf.evaluate(True).passed
     assert tf.evaluate(False).status == FAILED
+    as_string = tf.evaluate("true")  # a bool question takes the bool, not a string that looks like one
+    assert as_string.status == FAILED and "without quotes" in as_string.message
 
 
 def test_thought_question_is_ungraded_and_has_a_solution():
@@ -231,20 +233,124 @@ def test_results_are_appended_to_a_log_for_graders(tmp_path, monkeypatch):
     assert [(d["question_id"], d["status"]) for d in lines] == [("g1", PASSED), ("g2", NOT_ATTEMPTED)]
 
 
-def test_mistake_hook_gives_the_targeted_message_for_values_and_functions():
-    import numpy as np
+# ----------------------------------------------------------------------------- common mistakes
+def test_value_mistake_replaces_the_generic_message():
+    swapped = Mistake(lambda a, e: np.allclose(a, e[::-1]), "You swapped the interval ends: give [lower, upper].")
+    never = Mistake(lambda a, e: False, "never shown")
+    q = ValueQuestion("mv1", np.array([1.0, 3.0]), mistakes=[never, swapped], hints=HINTS)
+    assert q.evaluate([1.0, 3.0]).passed
+    res = q.evaluate([3.0, 1.0])
+    assert res.status == FAILED and "You swapped the interval ends" in res.message and "never shown" not in res.message
+    generic = q.evaluate([0.0, 0.0])
+    assert generic.status == FAILED and "swapped" not in generic.message and "hint" in generic.message
 
-    from tutorial_lib.checks import Case, FunctionQuestion, Mistake, ValueQuestion
 
-    swapped = Mistake(lambda a, e: np.allclose(a, np.asarray(e)[::-1]), "you swapped the interval ends")
-    broken = Mistake(lambda a, e: 1 / 0, "never shown")  # a raising test is 'not this mistake'
-    q = ValueQuestion("t.q1", np.array([1.0, 2.0]), mistakes=[broken, swapped], hints=["a", "b"])
-    assert "swapped the interval ends" in q.evaluate(np.array([2.0, 1.0])).message
-    assert "swapped" not in q.evaluate(np.array([5.0, 1.0])).message
-    assert q.evaluate(np.array([1.0, 2.0])).status == "passed"
+def test_mistake_whose_test_raises_is_not_that_mistake():
+    def broken(a, e):
+        raise RuntimeError("bug in the mistake test")
 
-    transposed = Mistake(lambda got, e: np.shape(got) == np.shape(e)[::-1], "transposed: rows are samples")
-    f = FunctionQuestion("t.q2", lambda n: np.zeros((n, 2)), [Case((3,), description="n = 3")],
-                         mistakes=[transposed], hints=["a", "b"])
-    r = f.evaluate(lambda n: np.zeros((2, n)))
-    assert r.status == "failed" and "transposed" in r.message and "n = 3" in r.message
+    q = ValueQuestion("mv2", 2.0, mistakes=[Mistake(broken, "not this"), Mistake(lambda a, e: a == 2 * e, "doubled")],
+                      hints=HINTS)
+    res = q.evaluate(4.0)
+    assert res.status == FAILED and "doubled" in res.message and "not this" not in res.message
+
+
+def test_function_mistake_is_tested_per_failing_case_on_the_returned_value():
+    seen = []
+
+    def transposed(got, expected):
+        seen.append((np.shape(got), np.shape(expected)))
+        return np.shape(got) == np.shape(expected)[::-1]
+
+    q = FunctionQuestion(
+        "mf1", lambda X: np.asarray(X) * 2,
+        [Case((np.ones((2, 2)),), description="square"), Case((np.ones((2, 3)),), description="a 2 x 3 matrix")],
+        mistakes=[Mistake(transposed, "Transposed: return shape (n_samples, n_features).")], hints=HINTS)
+    assert q.evaluate(lambda X: np.asarray(X) * 2).passed
+    assert not seen  # mistakes are only tried on failing cases
+    res = q.evaluate(lambda X: (np.asarray(X) * 2).T)
+    assert res.status == FAILED and "Transposed" in res.message and "case 2 (a 2 x 3 matrix)" in res.message
+    assert seen == [((3, 2), (2, 3))]
+
+
+def test_mistake_validates_its_arguments():
+    with pytest.raises(TypeError, match="callable"):
+        Mistake("not a function", "message")
+    with pytest.raises(TypeError, match="message"):
+        Mistake(lambda a, e: True, "")
+    with pytest.raises(TypeError, match="Mistake"):
+        ValueQuestion("mv3", 1.0, mistakes=["a string"], hints=HINTS)
+
+
+# ----------------------------------------------------------------------------- summary (issue 11, item 5)
+def _summary_text(capsys, *args):
+    from tutorial_lib.checks import summary
+
+    summary(*args)
+    return capsys.readouterr().out
+
+
+def test_summary_of_a_sheet_lists_every_question_before_any_check(capsys):
+    from tutorial_lib.checks import ch01
+
+    text = _summary_text(capsys, "ch01")
+    for name in ("q1", "q2", "q3", "q4", "q5", "q6", "q7"):
+        assert f"  {name}: not attempted" in text
+    assert "q8: not attempted (open question)" in text
+    assert "score: 0/7 auto-graded questions passed" in text and "q8" in text.splitlines()[-1]
+    assert ch01.q8.auto_graded is False
+
+
+def test_summary_infers_the_sheet_and_scores_out_of_all_auto_graded_questions(capsys):
+    from tutorial_lib.checks import ch01
+
+    assert ch01.q1.evaluate([0.8, 0.0]).passed  # w* = 4/5, b* = 0 (closed form in the sheet)
+    assert ch01.q3.evaluate(lambda solution_map, X, eps: 0.0).status == FAILED
+    assert ch01.q8.evaluate("the decision is discontinuous").status == UNGRADED
+    text = _summary_text(capsys)
+    assert "sheet ch01: 8 questions" in text
+    assert "  q1: passed" in text and "  q3: failed" in text and "  q2: not attempted" in text
+    assert "q8: answered (open question, not scored)" in text
+    assert "score: 1/7 auto-graded questions passed" in text
+    assert _summary_text(capsys, "01_calmness") == text == _summary_text(capsys, 1)
+
+
+def test_export_results_lists_every_question_of_the_sheet(tmp_path):
+    from tutorial_lib.checks import ch02
+
+    assert ch02.q3.evaluate(8.0).passed  # the fused value of the sheet (mean 3 + 2 gamma)
+    data = json.loads(export_results(tmp_path / "scores.json"))
+    by_id = {d["question_id"]: d for d in data}
+    assert set(by_id) == {f"ch02.q{i}" for i in range(1, 8)}
+    assert by_id["ch02.q3"]["status"] == PASSED and by_id["ch02.q3"]["sheet"] == "ch02"
+    assert by_id["ch02.q1"]["status"] == NOT_ATTEMPTED and by_id["ch02.q1"]["timestamp"] is None
+    assert json.loads(export_results(sheet="ch02")) == data
+    assert {d["status"] for d in json.loads(export_results(sheet="ch00"))} == {NOT_ATTEMPTED}
+
+
+def test_summary_rejects_an_unknown_sheet():
+    from tutorial_lib.checks import summary
+
+    with pytest.raises(ValueError, match="sheet"):
+        summary("ch99")
+    with pytest.raises(ValueError, match="sheet"):
+        summary("calmness")
+    with pytest.raises(TypeError, match="sheet"):
+        summary(1.5)
+
+
+# ----------------------------------------------------------------------------- logs
+def test_log_records_carry_student_and_sheet_and_views(tmp_path, monkeypatch, capsys):
+    log = tmp_path / "results.jsonl"
+    monkeypatch.setenv("TUTORIAL_LIB_RESULTS", str(log))
+    monkeypatch.setenv("TUTORIAL_LIB_STUDENT", "ada")
+    q = ValueQuestion("ch42.q1", 1.0, hints=HINTS, solution="one")
+    q.evaluate(1.0)
+    q.hint(2)
+    q.solution()
+    _ = q.expected
+    capsys.readouterr()
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [d["event"] for d in lines] == ["check", "hint", "solution", "solution"]
+    assert all(d["student"] == "ada" and d["sheet"] == "ch42" and d["question_id"] == "ch42.q1" for d in lines)
+    assert lines[0]["status"] == PASSED and lines[1]["level"] == 2
