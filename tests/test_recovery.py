@@ -408,8 +408,9 @@ def test_example_3_interval_fixed_gamma(p):
 
 
 def test_certified_set_equals_true_unchanged_set_1d():
-    """NOTES.md fact 3: in 1-D with uniform weights the certificate is tight, both for the fixed
-    gamma = 2.5 and for "some gamma" (checked on a gamma grid of step 0.01)."""
+    """NOTES.md fact 3: for the running example (two clusters of two points in 1-D, uniform weights)
+    the certificate is tight, both for the fixed gamma = 2.5 and for "some gamma" (checked on a gamma
+    grid of step 0.01). Not so in 1-D in general: see the exact_radius_1d / exact_recovery_1d tests."""
     (iv,) = certified_interval(X0, LAB0, W4, 2, 0, gamma=2.5)
     for t in np.linspace(-30, 40, 3501):
         X = X0.copy()
