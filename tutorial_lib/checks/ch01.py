@@ -15,13 +15,23 @@ from ._core import Case, ChoiceQuestion, FunctionQuestion, Mistake, ThoughtQuest
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "cvc_jacobian_reference"]
 
-HAND = {"rtol": 1e-3, "atol": 1e-4}  # 3-4 significant digits
+HAND = {"rtol": 1e-3, "atol": 1e-4}  # hand-computed values: 3-4 significant digits are enough
 
 
-def _close(answer, value, rtol=1e-3, atol=1e-4):
-    a = np.asarray(answer, dtype=float)
+def close_answer(answer, value, rtol=1e-3, atol=1e-4):
+    """True if ``answer`` has the shape of ``value`` and matches it to 3-4 significant digits.
+
+    The test behind the targeted messages (``Mistake``) of sheets 01-03; never raises.
+    """
+    try:
+        a = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        return False
     v = np.asarray(value, dtype=float)
     return a.shape == v.shape and bool(np.allclose(a, v, rtol=rtol, atol=atol))
+
+
+_close = close_answer
 
 
 # ------------------------------------------------------------------------------- q1

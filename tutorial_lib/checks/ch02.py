@@ -13,20 +13,12 @@ perturbed data (Theorem 2, chapter 03). Hand-computed values accept 3-4 signific
 import numpy as np
 
 from ..convex_clustering import cvc_objective
+from .ch01 import HAND, close_answer
 from ._core import Case, ChoiceQuestion, FunctionQuestion, Mistake, ThoughtQuestion, ValueQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "uniform_gamma_interval", "Q5_X", "Q5_WEIGHTS"]
 
-HAND = {"rtol": 1e-3, "atol": 1e-4}  # hand-computed values: 3-4 significant digits are enough
-
-
-def _close(answer, value, rtol=1e-3, atol=1e-4):
-    try:
-        a = np.asarray(answer, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    v = np.asarray(value, dtype=float)
-    return a.shape == v.shape and bool(np.allclose(a, v, rtol=rtol, atol=atol))
+_close = close_answer
 
 
 def _swapped(answer, expected):

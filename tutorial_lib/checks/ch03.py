@@ -12,12 +12,12 @@ import numpy as np
 
 from ..convex_clustering import uniform_weights
 from ..recovery import exact_recovery_1d, recovery_conditions
+from .ch01 import HAND, close_answer
 from ._core import ChoiceQuestion, Mistake, ThoughtQuestion, ValueQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "Q6_X", "Q6_EPS",
            "cvc_partition_1d", "loose_example_verdict"]
 
-HAND = {"rtol": 1e-3, "atol": 1e-4}  # 3-4 significant digits
 
 # the data of q1-q3: X = [0, 1, 8, 10], partition {{x1, x2}, {x3, x4}}, uniform weights; x_3 moves to t
 X_Q1 = np.array([[0.0], [1.0], [8.0], [10.0]])
@@ -34,13 +34,7 @@ def _as_pair(answer):
     return a
 
 
-def _close(answer, value, rtol=1e-3, atol=1e-4):
-    try:
-        a = np.asarray(answer, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    v = np.asarray(value, dtype=float)
-    return a.shape == v.shape and bool(np.allclose(a, v, rtol=rtol, atol=atol))
+_close = close_answer
 
 
 SWAPPED_ENDS = Mistake(lambda a, e: _close(_as_pair(a)[::-1], e), "you swapped the interval ends: give [lower, upper].")
@@ -353,10 +347,18 @@ def loose_example_verdict(answer, kind):
     return True, ""
 
 
+def _verify_two_clusters(expected, got):
+    return loose_example_verdict(got, "two clusters")
+
+
+def _verify_pairs(expected, got):
+    return loose_example_verdict(got, "pairs")
+
+
 q9 = ValueQuestion(
     "ch03.q9",
     None,
-    compare=lambda expected, got: loose_example_verdict(got, "two clusters"),
+    compare=_verify_two_clusters,
     what="example",
     hints=[
         "In 1-D with uniform weights a cluster stays fused iff for every split into its lowest and highest points "
@@ -376,7 +378,7 @@ q9 = ValueQuestion(
 q10 = ValueQuestion(
     "ch03.q10",
     None,
-    compare=lambda expected, got: loose_example_verdict(got, "pairs"),
+    compare=_verify_pairs,
     what="example",
     hints=[
         "With clusters of two points Theorem 1's within condition is exact, so the slack must be in gamma_max. Its "
