@@ -249,11 +249,12 @@ q7 = ChoiceQuestion(
 # ------------------------------------------------------------------------------- q8
 q8 = ThoughtQuestion(
     "ch03.q8",
-    hints=["Compare the two regions in the 2-D figure of the lesson, and the 1-D examples of Section 9.",
-           "Where does the proof of Theorem 1 use a worst case: which subgradients, which triangle inequality?"],
+    hints=["Compare the two regions in the 2-D figure of the lesson, and the 1-D counterexamples of Section 8.",
+           "Where do Theorem 1's conditions assume a worst case (lesson, Section 9): which subgradients, which "
+           "triangle inequality?"],
     solution="A position outside the certified region only means Theorem 2 gives no guarantee there; the "
-    "partition may well survive (the light band in the lesson's 2-D figure). The proof of Theorem 1 writes down one "
-    "explicit subgradient per within pair and bounds it with the triangle inequality: it adds the different pulls "
+    "partition may well survive (the light band in the lesson's 2-D figure). Theorem 1's conditions amount to one "
+    "explicit subgradient per within pair, bounded with the triangle inequality: it adds the different pulls "
     "of the other clusters (mu_ij) in absolute value, although they can help, and it bounds the pull on a cluster "
     "by the total weight to all other clusters, as if they all pulled the same way. So the conditions are "
     "sufficient, not necessary, and not only in 2-D: in 1-D the lesson's X = [0, 5, 10, 40, 41] has certified "
@@ -362,7 +363,7 @@ q9 = ValueQuestion(
     what="example",
     hints=[
         "In 1-D with uniform weights a cluster stays fused iff for every split into its lowest and highest points "
-        "mean(high) - mean(low) <= gamma n_a (lesson, Section 9); Theorem 1 asks instead max - min <= gamma n_a. "
+        "mean(high) - mean(low) <= gamma n_a (lesson, Sections 8-9); Theorem 1 asks instead max - min <= gamma n_a. "
         "When are these different?",
         "Method: put three points in one cluster with a large range but a middle point that keeps both split gaps "
         "below 3 gamma = 3, and a second, tight cluster far away. Then check the two conditions at gamma = 1 (and "
@@ -371,8 +372,9 @@ q9 = ValueQuestion(
     solution="For example x = [0, 2, 3.8, 20, 21]. At gamma = 1 the cluster {0, 2, 3.8} stays fused: its splits give "
     "mean gaps 2.9 - 0 = 2.9 and 3.8 - 1 = 2.8, both <= 3 gamma = 3; {20, 21} has gap 1 <= 2; and the fused values "
     "stay apart (20.5 - 1.93 = 18.57 > 5 gamma). So CVC returns {{0, 2, 3.8}, {20, 21}}. Theorem 1 needs "
-    "3.8 <= 3 gamma, i.e. gamma_min = 3.8/3 ≈ 1.27 > 1: not certified. The theorem's explicit subgradient puts the "
-    "whole spread of the cluster on the pair (0, 3.8); CVC spreads the pull over the three pairs.",
+    "3.8 <= 3 gamma, i.e. gamma_min = 3.8/3 ≈ 1.27 > 1: not certified. Theorem 1's condition amounts to an explicit "
+    "subgradient that puts the whole spread of the cluster on the pair (0, 3.8); CVC spreads the pull over the three "
+    "pairs.",
 )
 
 q10 = ValueQuestion(
