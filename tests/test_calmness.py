@@ -488,3 +488,71 @@ def test_data_dependent_weights_break_the_modulus_one_bound():
     assert np.isclose(res.ratios[0, 0], expected, rtol=1e-6)
     fixed = CVCModel(gamma, knn_gaussian_weights(X, 1, phi), tol=1e-12)
     assert calmness_ratios(fixed.solve, X, direction, [t]).ratios[0, 0] <= 1 + 1e-9
+
+
+# --------------------------------------------------------------------------- the l2-SVM Jacobian
+from tutorial_lib.calmness import l2svm_jacobian  # noqa: E402
+
+
+def test_l2svm_jacobian_two_point_closed_form():
+    # x = -0.1, +0.1, labels -1, +1, C = 100: w* = 0.4C/(1 + 0.04C) = 8, b* = 0, both hinges 0.2.
+    # Implicit function theorem by hand: H = diag(1 + 2C (x1^2 + x2^2), 4C) = diag(5, 400),
+    # dG/dx1 = (2C w x1 + 2C xi, 2C w) = (-120, 1600), dG/dx2 = (120, 1600) -> J = [[24, -24], [-4, -4]].
+    jac = l2svm_jacobian(np.array([[-0.1], [0.1]]), [-1, 1], 100.0)
+    np.testing.assert_allclose(jac.matrix, [[24.0, -24.0], [-4.0, -4.0]], atol=1e-9)
+    assert jac.modulus == pytest.approx(24 * np.sqrt(2), rel=1e-12)  # rows orthogonal: sqrt(2 * 24^2)
+    assert jac.kink_margin == pytest.approx(0.2)
+    assert jac.jacobian.shape == (2, 2, 1)
+
+
+def test_l2svm_jacobian_matches_finite_differences_of_the_cvxpy_checked_solver():
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        n, d = int(rng.integers(6, 15)), int(rng.integers(1, 4))
+        X = rng.normal(size=(n, d))
+        y = np.where(X[:, 0] + 0.5 * rng.normal(size=n) > 0, 1.0, -1.0)
+        if len(np.unique(y)) < 2:
+            continue
+        C = float(rng.uniform(0.3, 5.0))
+        jac = l2svm_jacobian(X, y, C)
+        h = 1e-6
+        fd = np.zeros_like(jac.matrix)
+        for k in range(n * d):
+            E = np.zeros(n * d)
+            E[k] = h
+            E = E.reshape(n, d)
+            sp_, sm_ = solve_l2svm(X + E, y, C, tol=1e-13), solve_l2svm(X - E, y, C, tol=1e-13)
+            fd[:, k] = (np.r_[sp_.w, sp_.b] - np.r_[sm_.w, sm_.b]) / (2 * h)
+        np.testing.assert_allclose(jac.matrix, fd, atol=1e-5 * max(1.0, np.abs(fd).max()))
+        # and the solver itself against cvxpy at this data set
+        np.testing.assert_allclose(np.r_[jac.solution.w, jac.solution.b], l2svm_cvxpy(X, y, C), atol=1e-6)
+
+
+def test_l2svm_jacobian_modulus_is_the_limit_of_the_calmness_ratios():
+    X, y = np.array([[-0.1], [0.1]]), np.array([-1.0, 1.0])
+    jac = l2svm_jacobian(X, y, 100.0)
+    model = L2SVMModel(y, C=100.0)
+    _, s, Vt = np.linalg.svd(jac.matrix)
+    top = Vt[0].reshape(X.shape)
+    for t in (1e-3, 1e-5):
+        r = calmness_ratios(model.solve, X, top[None], [t], show_progress=False).ratios[0, 0]
+        assert abs(r - jac.modulus) <= 30 * t * jac.modulus  # first order: the ratio -> ||J||
+    dirs = random_directions(X, 50, random_state=0)
+    ratios = calmness_ratios(model.solve, X, dirs, [1e-6], show_progress=False).ratios
+    assert ratios.max() <= jac.modulus * (1 + 1e-4)
+
+
+def test_l2svm_jacobian_refuses_a_kink_and_bad_input():
+    # x = -1, +1 with C = 1 give w* = 0.8, b* = 0 (sheet 01, q1); a third point at 1/w* = 1.25 with label +1
+    # sits exactly on the margin (its hinge is at the kink), inactive, so the solution does not change
+    X3 = np.array([[-1.0], [1.0], [1.25]])
+    assert solve_l2svm(X3, [-1, 1, 1], 1.0).w[0] == pytest.approx(0.8)
+    with pytest.raises(ValueError, match="kink"):
+        l2svm_jacobian(X3, [-1, 1, 1], 1.0)
+    assert l2svm_jacobian(np.array([[-1.0], [1.0], [1.5]]), [-1, 1, 1], 1.0).kink_margin > 0.1
+    with pytest.raises(ValueError, match="y"):
+        l2svm_jacobian(np.array([[-1.0], [1.0]]), [1, 1])
+    with pytest.raises(ValueError, match="C"):
+        l2svm_jacobian(np.array([[-1.0], [1.0]]), [-1, 1], C=0.0)
+    with pytest.raises(ValueError, match="kink_tol"):
+        l2svm_jacobian(np.array([[-1.0], [1.0]]), [-1, 1], kink_tol=-1.0)

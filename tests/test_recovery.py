@@ -408,8 +408,9 @@ def test_example_3_interval_fixed_gamma(p):
 
 
 def test_certified_set_equals_true_unchanged_set_1d():
-    """NOTES.md fact 3: in 1-D with uniform weights the certificate is tight, both for the fixed
-    gamma = 2.5 and for "some gamma" (checked on a gamma grid of step 0.01)."""
+    """NOTES.md fact 3: for the running example (two clusters of two points in 1-D, uniform weights)
+    the certificate is tight, both for the fixed gamma = 2.5 and for "some gamma" (checked on a gamma
+    grid of step 0.01). Not so in 1-D in general: see the exact_radius_1d / exact_recovery_1d tests."""
     (iv,) = certified_interval(X0, LAB0, W4, 2, 0, gamma=2.5)
     for t in np.linspace(-30, 40, 3501):
         X = X0.copy()
@@ -770,5 +771,156 @@ def test_same_partition():
     (lambda: explore_perturbation(X0, LAB0, W4, 2, 0, np.nan, 1.0), ValueError, "value"),
 ])
 def test_bad_input(call, exc, word):
+    with pytest.raises(exc, match=word):
+        call()
+
+
+# ----------------------------------------------------------------------------- exact 1-D facts
+from tutorial_lib.recovery import exact_radius_1d, exact_recovery_1d, threshold_curves  # noqa: E402
+
+
+def random_1d_instance(rng, n_max=8):
+    """Random 1-D data and the oracle's partition at a random gamma (uniform weights)."""
+    n = int(rng.integers(2, n_max + 1))
+    x = np.round(rng.normal(scale=5.0, size=n), 2)
+    gamma = float(rng.uniform(0.05, 3.0))
+    return x, gamma, partition_1d(exact_cvc_1d(x, gamma))
+
+
+def test_exact_recovery_1d_on_the_course_examples():
+    ex = exact_recovery_1d(X0, LAB0)
+    assert (ex.gamma_low, ex.gamma_high) == pytest.approx((2.0, 2.75))  # Theorem 1 is exact here
+    ex = exact_recovery_1d(np.array([[0.0], [5], [10], [40], [41]]), [0, 0, 0, 1, 1])
+    assert (ex.gamma_low, ex.gamma_high) == pytest.approx((2.5, 7.1))  # Theorem 1: [10/3, 7.1)
+    assert ex.low_split == (0, 1)
+    ex = exact_recovery_1d(np.array([[0.0], [1], [10], [11], [20], [21]]), [0, 0, 1, 1, 2, 2])
+    assert (ex.gamma_low, ex.gamma_high) == pytest.approx((0.5, 2.5))  # Theorem 1: [0.5, 1.25)
+    r = recovery_conditions(np.array([[0.0], [1], [10], [11], [20], [21]]), [0, 0, 1, 1, 2, 2],
+                            np.ones((6, 6)) - np.eye(6))
+    assert (r.gamma_min, r.gamma_max) == pytest.approx((0.5, 1.25))
+    assert not exact_recovery_1d(X0, [0, 1, 0, 1]).contiguous
+    assert not exact_recovery_1d(X0, [0, 1, 0, 1]).recovers(2.5)
+    one = exact_recovery_1d(X0, [3, 3, 3, 3])
+    # splits of {0, 2, 10, 14}: 26/3 - 0, 12 - 1, 14 - 4; the largest, 11, over n_a = 4
+    assert one.gamma_high == np.inf and one.gamma_low == pytest.approx(11 / 4) and one.low_split == (3, 2)
+
+
+def test_exact_recovery_1d_matches_the_oracle_on_a_gamma_grid():
+    rng = np.random.default_rng(11)
+    grid = np.linspace(0.01, 6.0, 400)
+    checked = 0
+    for _ in range(60):
+        x, _, lab = random_1d_instance(rng)
+        ex = exact_recovery_1d(x[:, None], lab)
+        for g in grid:
+            if min(abs(g - ex.gamma_low), abs(g - ex.gamma_high)) < 1e-6:
+                continue
+            assert ex.recovers(g) == ref_same(partition_1d(exact_cvc_1d(x, g)), lab), (x, lab, g)
+            checked += 1
+    assert checked > 20000
+
+
+def test_theorem_1_interval_is_inside_the_exact_one_and_strictly_with_three_clusters():
+    rng = np.random.default_rng(12)
+    strict = 0
+    for _ in range(200):
+        x, _, lab = random_1d_instance(rng)
+        ex = exact_recovery_1d(x[:, None], lab)
+        r = recovery_conditions(x[:, None], lab, np.ones((x.size, x.size)) - np.eye(x.size))
+        assert r.gamma_min >= ex.gamma_low - 1e-12
+        assert r.gamma_max <= ex.gamma_high + 1e-12
+        if len(np.unique(lab)) >= 3:
+            assert r.gamma_max < ex.gamma_high
+            strict += 1
+    assert strict > 20
+
+
+def test_exact_radius_1d_counterexample_of_the_notes():
+    X = np.array([[0.0], [5.0], [10.0], [40.0], [41.0]])
+    lab = [0, 0, 0, 1, 1]
+    W = np.ones((5, 5)) - np.eye(5)
+    cert = certified_radius(X, lab, W, 3.5)
+    assert cert.radius == pytest.approx(0.5 / np.sqrt(2))  # (3.5 * 3 - 10) / sqrt 2 = 0.354
+    ex = exact_radius_1d(X, lab, 3.5)
+    assert ex.radius == pytest.approx(np.sqrt(6.0))  # slack 3 of the split {0} | {5, 10}, price 3 / sqrt(3/2)
+    assert ex.binding == "within" and ex.binding_detail == (0, 1)
+    np.testing.assert_allclose(ex.eps.ravel(), [-2, 1, 1, 0, 0], atol=1e-12)
+    x = X.ravel()
+    assert ref_same(partition_1d(exact_cvc_1d(x + 0.999 * ex.eps.ravel(), 3.5)), lab)
+    assert not ref_same(partition_1d(exact_cvc_1d(x + 1.001 * ex.eps.ravel(), 3.5)), lab)
+    rng = np.random.default_rng(0)
+    for _ in range(3000):
+        e = rng.normal(size=5)
+        e *= 0.999 * ex.radius * rng.uniform() ** 0.2 / np.linalg.norm(e)
+        assert ref_same(partition_1d(exact_cvc_1d(x + e, 3.5)), lab)
+
+
+def test_exact_radius_1d_is_exact_on_random_instances():
+    rng = np.random.default_rng(13)
+    kinds = set()
+    done = 0
+    while done < 60:
+        x, gamma, lab = random_1d_instance(rng, n_max=7)
+        ex = exact_radius_1d(x[:, None], lab, gamma)
+        if ex.radius < 1e-3:  # too close to a boundary for a clean test
+            continue
+        done += 1
+        kinds.add(ex.binding)
+        e = ex.eps.ravel()
+        assert np.linalg.norm(e) == pytest.approx(ex.radius)
+        assert not ref_same(partition_1d(exact_cvc_1d(x + 1.001 * e, gamma)), lab)  # just beyond: changed
+        assert ref_same(partition_1d(exact_cvc_1d(x + 0.99 * e, gamma)), lab)  # just before: kept
+        for _ in range(100):  # nothing smaller changes it
+            d = rng.normal(size=x.size)
+            d *= 0.99 * ex.radius * rng.uniform() / np.linalg.norm(d)
+            assert ref_same(partition_1d(exact_cvc_1d(x + d, gamma)), lab)
+        W = np.ones((x.size, x.size)) - np.eye(x.size)
+        assert certified_radius(x[:, None], lab, W, gamma).radius <= ex.radius + 1e-12
+        assert ex.order_radius >= min(ex.within_radius, ex.between_radius) - 1e-12
+    assert {"within", "between"} <= kinds
+
+
+def test_exact_radius_1d_equals_the_certified_radius_on_the_running_example():
+    ex = exact_radius_1d(X0, LAB0, 2.5)
+    assert ex.radius == pytest.approx(certified_radius(X0, LAB0, W4, 2.5).radius)
+    assert exact_radius_1d(X0, LAB0, 3.0).binding == "not recovered"
+
+
+def test_weighted_two_cluster_example_kkt_signed_condition_cvxpy():
+    """Chapter 03's KKT example: Theorem 1 certifies [4, 4.4); the exact 1-D set is [2, 4.4)."""
+    W = np.array([[0, 1, 1, 1], [1, 0, 0.25, 0.25], [1, 0.25, 0, 1], [1, 0.25, 1, 0]], dtype=float)
+    r = recovery_conditions(X0, LAB0, W)
+    assert (r.gamma_min, r.gamma_max) == pytest.approx((4.0, 4.4))
+    for gamma, kept in [(2.1, True), (3.5, True), (4.3, True), (1.9, False), (4.5, False)]:
+        assert ref_same(cvxpy_partition(X0, gamma, W, 2), LAB0) == kept, gamma
+
+
+def test_threshold_curves_match_recovery_conditions_and_certified_interval():
+    ts = np.linspace(-10, 30, 81)
+    tc = threshold_curves(X0, LAB0, W4, 2, 0, ts)
+    for t, gmin, gmax in zip(ts, tc.gamma_min, tc.gamma_max):
+        Xt = X0.copy()
+        Xt[2] = t
+        r = recovery_conditions(Xt, LAB0, W4)
+        assert (gmin, gmax) == (r.gamma_min, r.gamma_max)
+    (iv,) = certified_interval(X0, LAB0, W4, 2, 0, gamma=2.5)
+    assert np.array_equal(tc.certified(2.5), np.array([t in iv for t in ts]))
+    (iv_some,) = certified_interval(X0, LAB0, W4, 2, 0)
+    assert np.array_equal(tc.some_gamma(), np.array([t in iv_some for t in ts]))
+    rec = threshold_curves(X0, LAB0, lambda Z: W4, 2, 0, ts)  # a callable is re-evaluated
+    np.testing.assert_array_equal(rec.gamma_min, tc.gamma_min)
+
+
+@pytest.mark.parametrize("call, exc, word", [
+    (lambda: exact_recovery_1d(np.zeros((4, 2)), LAB0), ValueError, "one feature"),
+    (lambda: exact_recovery_1d(X0, [0, 0, 1]), ValueError, "labels"),
+    (lambda: exact_radius_1d(X0, LAB0, 0.0), ValueError, "gamma"),
+    (lambda: exact_radius_1d(X0.ravel(), LAB0, 1.0), ValueError, "X"),
+    (lambda: exact_recovery_1d(X0, LAB0).recovers(-1.0), ValueError, "gamma"),
+    (lambda: threshold_curves(X0, LAB0, W4, 2, 0, [[1.0]]), ValueError, "values"),
+    (lambda: threshold_curves(X0, LAB0, W4, 5, 0, [1.0]), ValueError, "point"),
+    (lambda: threshold_curves(X0, LAB0, W4, 2, 0, [np.nan]), ValueError, "values"),
+])
+def test_exact_1d_bad_input(call, exc, word):
     with pytest.raises(exc, match=word):
         call()

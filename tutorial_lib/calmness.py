@@ -28,7 +28,8 @@ Two worked models (Examples 1 and 2 of the paper):
   constant in ``eps`` and jumps.
 * :class:`L2SVMModel`, the l2-SVM (squared hinge loss, unregularised intercept), solved by a
   small exact finite Newton method (:func:`solve_l2svm`); see its docstring for why scikit-learn's
-  ``LinearSVC`` is not used.
+  ``LinearSVC`` is not used. Its local calmness modulus is the spectral norm of the exact
+  Jacobian of the solution map (:func:`l2svm_jacobian`).
 
 Notation: the paper stores data as ``d x n`` (columns are points); the code follows
 scikit-learn, ``X`` has shape ``(n_samples, n_features)`` and row ``i`` is the point ``x_i``.
@@ -62,6 +63,8 @@ __all__ = [
     "same_partition",
     "L2SVMSolution",
     "solve_l2svm",
+    "L2SVMJacobian",
+    "l2svm_jacobian",
     "ModelOutcome",
     "L2SVMModel",
     "CVCModel",
@@ -466,6 +469,87 @@ def solve_l2svm(X, y, C=1.0, *, tol=1e-10, max_iter=100):
         converged = np.linalg.norm(grad) <= tol * scale
     return L2SVMSolution(v[:-1].copy(), float(v[-1]), float(obj), float(np.linalg.norm(grad)),
                          it, bool(converged), int(act.sum()))
+
+
+@dataclass(frozen=True)
+class L2SVMJacobian:
+    """Derivative of the l2-SVM solution map ``X -> (w*, b*)`` at one data set.
+
+    Attributes
+    ----------
+    jacobian : ndarray of shape (n_features + 1, n_samples, n_features)
+        ``jacobian[k, i, l] = d v_k / d X[i, l]`` with ``v = (w*, b*)``.
+    matrix : ndarray of shape (n_features + 1, n_samples * n_features)
+        The same numbers as a matrix acting on ``eps.ravel()`` (row-major ``eps``).
+    modulus : float
+        Spectral norm of ``matrix``: the local calmness modulus, i.e. the limit of the smallest
+        valid modulus on neighbourhoods shrinking to ``X`` (the supremum of the ratios
+        ``||v(X + eps) - v(X)|| / ||eps||_F`` as ``eps -> 0``).
+    kink_margin : float
+        ``min_i |1 - y_i (w*.x_i + b*)|``: how far every hinge is from its kink (the map is
+        smooth only while no hinge sits exactly at 0).
+    solution : L2SVMSolution
+    """
+
+    jacobian: np.ndarray = field(repr=False)
+    matrix: np.ndarray = field(repr=False)
+    modulus: float
+    kink_margin: float
+    solution: L2SVMSolution = field(repr=False)
+
+
+def l2svm_jacobian(X, y, C=1.0, *, kink_tol=1e-8) -> L2SVMJacobian:
+    r"""Exact Jacobian of the l2-SVM solution ``(w*, b*)`` with respect to the data (Example 1 of Zheng & Li).
+
+    With ``z_i = (x_i, 1)``, ``v = (w, b)``, hinges ``xi_i = 1 - y_i z_i.v`` and active set
+    ``A = {i : xi_i > 0}``, the optimality condition is
+
+    .. math:: G(v, X) = (w, 0) - 2C \sum_{i \in A} y_i \xi_i z_i = 0 .
+
+    While no hinge sits at its kink the active set is locally constant, ``G`` is smooth and the
+    implicit function theorem gives :math:`J = -H^{-1}\, \partial G / \partial X` with
+    :math:`H = \mathrm{diag}(1, \dots, 1, 0) + 2C \sum_{i\in A} z_i z_i^\top` and, for
+    :math:`i \in A` and feature :math:`l`,
+    :math:`\partial G / \partial x_{il} = 2C\, w_l\, z_i - 2C\, y_i \xi_i\, e_l`
+    (zero for inactive points). The spectral norm of ``J`` is the local calmness modulus of the
+    solution map (Definition 2 with shrinking neighbourhoods).
+
+    Parameters
+    ----------
+    X : array (n_samples, n_features); y : labels in {-1, +1}; C : float > 0
+    kink_tol : float > 0
+        A hinge with ``|xi_i| <= kink_tol`` is treated as sitting at its kink: the map has
+        different one-sided derivatives there and a ``ValueError`` is raised.
+
+    Returns
+    -------
+    L2SVMJacobian
+    """
+    X = check_data_matrix(X, "X")
+    y = _check_binary_labels(y, X.shape[0])
+    C = check_positive(C, "C")
+    kink_tol = check_positive(kink_tol, "kink_tol")
+    sol = solve_l2svm(X, y, C, tol=1e-12)
+    if not sol.converged:
+        raise RuntimeError(f"the l2-SVM solver did not converge (gradient norm {sol.grad_norm:.2e})")
+    n, d = X.shape
+    Z = np.column_stack([X, np.ones(n)])
+    v = np.r_[sol.w, sol.b]
+    xi = 1.0 - y * (Z @ v)
+    margin = float(np.min(np.abs(xi)))
+    if margin <= kink_tol:
+        raise ValueError(f"a hinge sits at its kink (|1 - y_i (w.x_i + b)| = {margin:.2e} <= kink_tol): "
+                         "the solution map is not differentiable at this X")
+    act = xi > 0
+    H = np.diag(np.r_[np.ones(d), 0.0]) + 2.0 * C * Z[act].T @ Z[act]
+    dG = np.zeros((d + 1, n, d))
+    for i in np.flatnonzero(act):
+        for l in range(d):
+            col = 2.0 * C * sol.w[l] * Z[i]
+            col[l] -= 2.0 * C * y[i] * xi[i]
+            dG[:, i, l] = col
+    J = -np.linalg.solve(H, dG.reshape(d + 1, n * d))
+    return L2SVMJacobian(J.reshape(d + 1, n, d), J, float(np.linalg.norm(J, 2)), margin, sol)
 
 
 @dataclass(frozen=True)

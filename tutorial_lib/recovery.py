@@ -12,21 +12,31 @@ For a partition ``V_1..V_K`` (a label vector) write ``I_a`` for the indices of c
 ``w^(a,b) = sum_{i in I_a, j in I_b} w_ij``. With ``q`` the conjugate exponent of ``p``:
 
 * ``mu_ij = sum_{b != a} |w_i^(b) - w_j^(b)|`` for ``i, j`` in ``I_a``;
-* (C1) ``w_ij > 0`` and ``m_ij := n_a w_ij - mu_ij > 0`` for every pair inside a cluster;
+* (C1') ``w_ij > 0`` and ``m_ij := n_a w_ij - mu_ij > 0`` for every pair inside a cluster;
 * ``gamma_min = max_a max_{i<j in I_a} ||x_i - x_j||_q / m_ij``;
 * ``gamma_max = min_{a<b} ||xbar_a - xbar_b||_q / (S_a / n_a + S_b / n_b)`` with
   ``S_a = sum_{l != a} w^(a,l)``;
-* (C2) ``gamma_min < gamma_max``.
+* (C2') ``gamma_min < gamma_max``.
 
 Theorem 1 of Zheng & Li (Theorem 5 of Sun, Toh & Yuan, JMLR 2021): if the centroids are distinct,
-C1 and C2 hold and ``gamma_min <= gamma < gamma_max``, the CVC solution fuses exactly the clusters
-of the partition. Theorem 2 applies it to perturbed data ``X(eps) = X + eps``; Theorem 3 is its
-contrapositive: a perturbation that changes the partition must break one of the conditions.
+C1' and C2' hold and ``gamma_min <= gamma < gamma_max``, the CVC solution fuses exactly the
+clusters of the partition. Theorem 2 applies it to perturbed data ``X(eps) = X + eps``; the
+paper names the conditions on ``X(eps)`` (C1) and (C2) (and writes ``u_ij`` for ``mu_ij`` there,
+and ``k`` for ``K``). The code uses one name for both: ``c1_holds``, ``c2_holds`` of a
+:class:`RecoveryReport` are C1'/C2' on the data it was given, i.e. C1/C2 on perturbed data.
+
+Theorem 3 of the paper ("if the partition changes, C1 or C2 fails") is false at a fixed gamma
+(erratum; counterexample: Example 3 with ``x_3 = 20``, ``gamma = 2.5``); it holds in the reading
+"no gamma recovers the partition". :func:`broken_conditions` implements the corrected statement.
 
 This module computes the conditions (vectorised over pairs), the Theorem 2 certificate for a
-given perturbation, the Theorem 3 diagnosis, the exact set of values of one coordinate that keep
-the certificate (:func:`certified_interval`) and the certified radius, the smallest Frobenius
-norm of a perturbation that can break the certificate (:func:`certified_radius`).
+given perturbation, the corrected Theorem 3 diagnosis, the exact set of values of one coordinate
+that keep the certificate (:func:`certified_interval`), the certified radius, the smallest
+Frobenius norm of a perturbation that can break the certificate (:func:`certified_radius`), and,
+in 1-D with uniform weights, the *exact* recovery range and radius that the certificate
+approximates (:func:`exact_recovery_1d`, :func:`exact_radius_1d`). Theorem 1 is not tight in 1-D
+in general: with three or more clusters its ``gamma_max`` is always too small, and a cluster of
+three or more distinct points can make its ``gamma_min`` too large.
 
 Conventions (documented choices, not in the paper)
 --------------------------------------------------
@@ -70,6 +80,12 @@ __all__ = [
     "certified_radius",
     "ConstraintBreak",
     "cheapest_perturbations",
+    "ExactRecovery1D",
+    "exact_recovery_1d",
+    "ExactRadius1D",
+    "exact_radius_1d",
+    "ThresholdCurves",
+    "threshold_curves",
     "same_partition",
     "PerturbationView",
     "explore_perturbation",
@@ -363,12 +379,14 @@ def certifies_unchanged(X, eps, labels, gamma, weights, p=2) -> UnchangedCertifi
 # ----------------------------------------------------------------------------- Theorem 3
 @dataclass(frozen=True)
 class BrokenConditions:
-    """Theorem 3 (Zheng & Li), sharpened: which hypothesis of Theorem 2 a perturbation breaks.
+    """Theorem 3 (Zheng & Li), corrected: which hypothesis of Theorem 2 a perturbation breaks.
 
-    Theorem 3 says: if the partition changes, then C1 or C2 fails on ``X + eps``. That reading is
-    about *some* gamma. For a *fixed* gamma the correct necessary condition also allows
-    ``gamma`` to leave ``[gamma_min(eps), gamma_max(eps))`` while C1 and C2 still hold (e.g.
-    Example 3 with ``gamma = 2.5`` and ``x_3 = 20``), reported here as ``"gamma_range"``.
+    The paper's Theorem 3 says: if the partition changes, then C1 or C2 fails on ``X + eps``.
+    At a fixed gamma that is false (erratum): Example 3 with ``gamma = 2.5`` and ``x_3 = 20``
+    keeps C1 and C2 (``gamma_min = 3 < gamma_max = 4``) and the partition changes. It holds only
+    in the reading "no gamma recovers the partition". For a fixed gamma the correct necessary
+    condition also allows ``gamma`` to leave ``[gamma_min(eps), gamma_max(eps))`` while C1 and C2
+    still hold, reported here as ``"gamma_range"``.
 
     Attributes
     ----------
@@ -393,7 +411,7 @@ class BrokenConditions:
 
 
 def broken_conditions(X, eps, labels, weights, gamma=None, p=2) -> BrokenConditions:
-    """Theorem 3 (necessary condition for a change): name the conditions ``X + eps`` breaks.
+    """Corrected Theorem 3 (necessary condition for a change): name the conditions ``X + eps`` breaks.
 
     Parameters
     ----------
@@ -402,7 +420,8 @@ def broken_conditions(X, eps, labels, weights, gamma=None, p=2) -> BrokenConditi
         The unperturbed partition.
     weights : matrix (fixed) or callable ``X -> W`` (recomputed), as in :func:`certifies_unchanged`.
     gamma : float or None
-        None: the paper's reading (only C1, C2 and the distinct-centroid assumption are checked).
+        None: the paper's reading (only C1, C2 and the distinct-centroid assumption are checked;
+        a change at a fixed gamma can leave this empty: the erratum).
         A number: additionally report ``"gamma_range"`` when ``gamma`` is outside
         ``[gamma_min(eps), gamma_max(eps))``.
     p : {1, 2, inf}
@@ -1001,6 +1020,331 @@ def cheapest_perturbations(X, labels, weights, gamma, p=2, k=5) -> tuple:
     keys = [("within", m) for m in range(r_w.size)] + [("between", m) for m in range(r_b.size)]
     order = np.argsort(np.concatenate([r_w, r_b]), kind="stable")[:k]
     return tuple(_break(parts, *keys[m]) for m in order)
+
+
+# ----------------------------------------------------------------------------- exact 1-D facts
+def _one_feature(X, name="X"):
+    X = check_data_matrix(X, name)
+    if X.shape[1] != 1:
+        raise ValueError(f"{name} must have one feature (1-D data, shape (n, 1)), got shape {X.shape}")
+    return X
+
+
+def _clusters_in_order(x, labels):
+    """Cluster label values sorted by position, their sorted members, and contiguity."""
+    classes = np.unique(labels)
+    members = [np.sort(x[labels == c]) for c in classes]
+    order = np.argsort([m[0] for m in members], kind="stable")
+    classes = classes[order]
+    members = [members[k] for k in order]
+    contiguous = all(members[k][-1] < members[k + 1][0] for k in range(len(members) - 1))
+    return classes, members, contiguous
+
+
+def _split_gaps(v):
+    """For sorted cluster values v (m >= 2): mean(top m-k) - mean(bottom k), k = 1..m-1."""
+    m = v.size
+    k = np.arange(1, m)
+    cs = np.cumsum(v)
+    return (cs[-1] - cs[:-1]) / (m - k) - cs[:-1] / k
+
+
+@dataclass(frozen=True)
+class ExactRecovery1D:
+    """The exact set of gamma for which 1-D CVC with uniform weights returns a given partition.
+
+    Attributes
+    ----------
+    gamma_low : float
+        ``max`` over clusters ``a`` and splits of its sorted points into the ``k`` lowest and the
+        ``n_a - k`` highest of ``(mean(high) - mean(low)) / n_a``: the smallest gamma that fuses
+        every cluster (0 if all clusters are singletons; ``inf`` if the partition is not
+        contiguous).
+    gamma_high : float
+        ``min`` over neighbouring clusters ``a < b`` (in position) of
+        ``(mean_b - mean_a) / (n_a + n_b)``: neighbouring fused values stay apart iff
+        ``gamma < gamma_high`` (``inf`` with one cluster, 0 if not contiguous).
+    low_split : tuple or None
+        ``(label, k)`` attaining ``gamma_low`` (the ``k`` lowest points split from the rest).
+    high_pair : tuple or None
+        ``(label_a, label_b)`` attaining ``gamma_high``.
+    contiguous : bool
+        Every cluster is an interval of the sorted points (1-D CVC solutions keep the order of
+        the data, so no other partition can ever be returned).
+    cluster_order : tuple
+        The label values from left to right.
+    """
+
+    gamma_low: float
+    gamma_high: float
+    low_split: Optional[tuple]
+    high_pair: Optional[tuple]
+    contiguous: bool
+    cluster_order: tuple
+
+    def recovers(self, gamma) -> bool:
+        """True iff CVC at ``gamma`` returns exactly this partition: ``gamma_low <= gamma < gamma_high``."""
+        gamma = check_positive(gamma, "gamma")
+        return bool(self.contiguous and self.gamma_low <= gamma < self.gamma_high)
+
+
+def exact_recovery_1d(X, labels) -> ExactRecovery1D:
+    r"""Exact gamma range in which 1-D CVC with all weights 1 returns ``labels`` (cf. Theorem 1).
+
+    With uniform weights in 1-D, CVC is the isotonic regression of
+    :math:`z_{(i)} = x_{(i)} - \gamma (2i - n - 1)` on the sorted points (course NOTES, fact 6).
+    Its solution is constant on a run of consecutive points iff every prefix of the run has a mean
+    of ``z`` at least the mean of the rest; neighbouring runs are different clusters iff their
+    values increase. Written in ``x`` (the ``gamma`` terms telescope), a cluster ``a`` of ``n_a``
+    points stays fused iff for every split into its ``k`` lowest (``L``) and ``n_a - k`` highest
+    (``U``) points
+
+    .. math:: \bar x_U - \bar x_L \le \gamma\, n_a ,
+
+    and the fused values of neighbouring clusters ``a < b`` are
+    :math:`c_a = \bar x_a + \gamma(N_{>a} - N_{<a})` (points above minus points below), so they
+    stay apart iff :math:`\bar x_b - \bar x_a > \gamma (n_a + n_b)`.
+
+    Compare with Theorem 1 of Zheng & Li (Theorem 5 of Sun, Toh & Yuan) for uniform weights:
+    ``gamma_min`` uses the largest *pair* distance ``max - min`` instead of the largest split gap
+    (equal only for clusters of at most two points), and ``gamma_max`` divides by
+    ``(n - n_a) + (n - n_b)`` for every pair of clusters instead of ``n_a + n_b`` for neighbours
+    (equal only with two clusters): Theorem 1's interval is inside this exact one, strictly in
+    general.
+
+    Parameters
+    ----------
+    X : array of shape (n, 1)
+    labels : array of shape (n,)
+
+    Returns
+    -------
+    ExactRecovery1D
+    """
+    X = _one_feature(X)
+    labels = check_labels(labels, "labels", n_samples=X.shape[0])
+    x = X[:, 0]
+    classes, members, contiguous = _clusters_in_order(x, labels)
+    order = tuple(c.item() for c in classes)
+    if not contiguous:
+        return ExactRecovery1D(math.inf, 0.0, None, None, False, order)
+    low, low_split = 0.0, None
+    for c, v in zip(classes, members):
+        if v.size < 2:
+            continue
+        g = _split_gaps(v) / v.size
+        k = int(np.argmax(g))
+        if low_split is None or g[k] > low:
+            low, low_split = float(g[k]), (c.item(), k + 1)
+    high, high_pair = math.inf, None
+    for a in range(len(members) - 1):
+        va, vb = members[a], members[a + 1]
+        r = float((vb.mean() - va.mean()) / (va.size + vb.size))
+        if r < high:
+            high, high_pair = r, (classes[a].item(), classes[a + 1].item())
+    return ExactRecovery1D(low, high, low_split, high_pair, True, order)
+
+
+@dataclass(frozen=True)
+class ExactRadius1D:
+    """The smallest perturbation that changes the 1-D CVC partition (uniform weights, fixed gamma).
+
+    Attributes
+    ----------
+    radius : float
+        ``inf ||eps||_F`` over perturbations that change the partition returned at ``gamma``
+        (0 if ``labels`` is not that partition).
+    binding : {"within", "between", "order", "not recovered"}
+        Which way of changing the partition is cheapest: split a cluster ("within"), merge
+        neighbouring clusters ("between"), or make two points of neighbouring clusters meet
+        ("order").
+    binding_detail : tuple or None
+        ``(label, k)`` for "within" (the ``k`` lowest points split off), ``(label_a, label_b)``
+        for "between", ``(i, j)`` point indices for "order".
+    eps : ndarray of shape (n, 1)
+        A perturbation of norm ``radius`` on the boundary: ``X + (1 + t) eps`` changes the
+        partition for every ``t > 0``.
+    within_radius, between_radius, order_radius : float
+        The cheapest of each kind (``inf`` if there is none).
+    gamma : float
+    """
+
+    radius: float
+    binding: str
+    binding_detail: Optional[tuple]
+    eps: np.ndarray = field(repr=False)
+    within_radius: float
+    between_radius: float
+    order_radius: float
+    gamma: float
+
+
+def exact_radius_1d(X, labels, gamma) -> ExactRadius1D:
+    r"""Exact smallest Frobenius norm of a perturbation changing 1-D CVC's partition (uniform weights).
+
+    The exact counterpart of :func:`certified_radius` in 1-D with all weights 1. Using the exact
+    conditions of :func:`exact_recovery_1d` at a fixed ``gamma``, the partition changes iff one
+    of the following happens, and each has a closed-form price:
+
+    * **within**: for a cluster ``a`` and a split into its ``k`` lowest and ``n_a - k`` highest
+      points, ``f = mean(high) - mean(low)`` exceeds ``gamma n_a``. ``f`` is convex with
+      Euclidean Lipschitz constant ``sqrt(1/k + 1/(n_a - k))`` (its gradient on every linear
+      piece), so the price is ``(gamma n_a - f) / sqrt(1/k + 1/(n_a - k))``, attained by moving
+      the low points down by ``s/k`` and the high points up by ``s/(n_a - k)``;
+    * **between**: neighbouring clusters ``a < b`` reach ``mean_b - mean_a = gamma (n_a + n_b)``
+      (their fused values meet): price ``(mean_b - mean_a - gamma (n_a + n_b))
+      sqrt(n_a n_b / (n_a + n_b))`` (NOTES fact 7 with the exact denominator);
+    * **order**: the highest point of ``a`` meets the lowest point of ``b``: price
+      ``(min b - max a) / sqrt 2`` (1-D CVC keeps the order of the data, so interleaved clusters
+      cannot be returned). Equal points always share a centroid, so where two points of
+      neighbouring clusters meet a within or between condition already fails: this price is
+      never strictly the smallest; it is kept so that the minimum is provably over every way out.
+
+    The set of partition-changing data is the union of these sets, so the radius (the distance to
+    it) is the minimum of the three prices: no perturbation with a smaller norm changes the
+    partition, and ``(1 + t) * eps`` does for every ``t > 0``. Theorem 2's
+    :func:`certified_radius` is never larger, and is strictly smaller whenever Theorem 1 is loose.
+
+    Parameters
+    ----------
+    X : array of shape (n, 1); labels : array of shape (n,); gamma : float > 0
+
+    Returns
+    -------
+    ExactRadius1D
+    """
+    X = _one_feature(X)
+    labels = check_labels(labels, "labels", n_samples=X.shape[0])
+    gamma = check_positive(gamma, "gamma")
+    n = X.shape[0]
+    x = X[:, 0]
+    exact = exact_recovery_1d(X, labels)
+    if not exact.recovers(gamma):
+        return ExactRadius1D(0.0, "not recovered", None, np.zeros((n, 1)), 0.0, 0.0, 0.0, gamma)
+    classes, members, _ = _clusters_in_order(x, labels)
+    # (price, kind, detail, eps) of the cheapest constraint of each kind
+    best = {"within": (math.inf, None, None), "between": (math.inf, None, None),
+            "order": (math.inf, None, None)}
+
+    def offer(kind, price, detail, make_eps):
+        if price < best[kind][0]:
+            best[kind] = (float(price), detail, make_eps)
+
+    for c, v in zip(classes, members):
+        m = v.size
+        if m < 2:
+            continue
+        idx = np.flatnonzero(labels == c)
+        idx = idx[np.argsort(x[idx], kind="stable")]
+        k = np.arange(1, m)
+        slack = gamma * m - _split_gaps(v)
+        lip2 = 1.0 / k + 1.0 / (m - k)
+        price = slack / np.sqrt(lip2)
+        j = int(np.argmin(price))
+
+        def make_within(idx=idx, kk=int(k[j]), s=float(slack[j]), l2=float(lip2[j]), m=m):
+            e = np.zeros(n)
+            e[idx[:kk]] = -s / (kk * l2)
+            e[idx[kk:]] = s / ((m - kk) * l2)
+            return e
+
+        offer("within", price[j], (c.item(), int(k[j])), make_within)
+    for a in range(len(members) - 1):
+        va, vb = members[a], members[a + 1]
+        na, nb = va.size, vb.size
+        slack = float(vb.mean() - va.mean() - gamma * (na + nb))
+        ia, ib = labels == classes[a], labels == classes[a + 1]
+
+        def make_between(ia=ia, ib=ib, s=slack, na=na, nb=nb):
+            e = np.zeros(n)
+            e[ia] = s * nb / (na + nb)
+            e[ib] = -s * na / (na + nb)
+            return e
+
+        offer("between", slack * math.sqrt(na * nb / (na + nb)),
+              (classes[a].item(), classes[a + 1].item()), make_between)
+        i = int(np.flatnonzero(ia)[np.argmax(x[ia])])
+        jj = int(np.flatnonzero(ib)[np.argmin(x[ib])])
+        gap = float(x[jj] - x[i])
+
+        def make_order(i=i, jj=jj, gap=gap):
+            e = np.zeros(n)
+            e[i], e[jj] = gap / 2, -gap / 2
+            return e
+
+        offer("order", gap / math.sqrt(2.0), (i, jj), make_order)
+    kind = min(best, key=lambda k_: best[k_][0])
+    price, detail, make_eps = best[kind]
+    eps = make_eps()[:, None]
+    eps.setflags(write=False)
+    return ExactRadius1D(price, kind, detail, eps, best["within"][0], best["between"][0],
+                         best["order"][0], gamma)
+
+
+# ----------------------------------------------------------------------------- threshold curves
+@dataclass(frozen=True)
+class ThresholdCurves:
+    """``gamma_min`` and ``gamma_max`` of Theorem 2 as one coordinate of the data moves.
+
+    Attributes
+    ----------
+    values : ndarray (m,)
+        The positions ``t`` of the moved coordinate.
+    gamma_min, gamma_max : ndarray (m,)
+        The thresholds on ``X(t)`` (``gamma_min = inf`` where C1 fails).
+    c1_holds, centroids_distinct : ndarray of bool (m,)
+    point, feature : int
+    """
+
+    values: np.ndarray = field(repr=False)
+    gamma_min: np.ndarray = field(repr=False)
+    gamma_max: np.ndarray = field(repr=False)
+    c1_holds: np.ndarray = field(repr=False)
+    centroids_distinct: np.ndarray = field(repr=False)
+    point: int
+    feature: int
+
+    def certified(self, gamma) -> np.ndarray:
+        """Where Theorem 2 certifies the partition at ``gamma``: C1 and ``gamma_min <= gamma < gamma_max``."""
+        gamma = check_positive(gamma, "gamma")
+        return self.c1_holds & self.centroids_distinct & (self.gamma_min <= gamma) & (gamma < self.gamma_max)
+
+    def some_gamma(self) -> np.ndarray:
+        """Where C1 and C2 hold (the paper's "some gamma" reading)."""
+        return self.c1_holds & self.centroids_distinct & (self.gamma_min < self.gamma_max)
+
+
+def threshold_curves(X, labels, weights, point, feature, values, p=2) -> ThresholdCurves:
+    """Evaluate Theorem 2's thresholds while ``X[point, feature]`` takes each of ``values``.
+
+    The pure logic behind the chapter-03 widget: for every ``t`` in ``values`` the data
+    ``X(t)`` (``X`` with ``X[point, feature] = t``) and the partition ``labels`` are fed to
+    :func:`recovery_conditions` (Theorem 1 of Zheng & Li on the perturbed data).
+
+    Parameters
+    ----------
+    X : array (n, d); labels : array (n,)
+    weights : fixed (n, n) matrix, or callable ``X -> W`` re-evaluated on every ``X(t)``
+    point, feature : int
+    values : 1-D array of positions
+    p : {1, 2, inf}
+    """
+    X = check_data_matrix(X, "X")
+    labels = check_labels(labels, "labels", n_samples=X.shape[0])
+    point = check_int(point, "point", minimum=0, maximum=X.shape[0] - 1)
+    feature = check_int(feature, "feature", minimum=0, maximum=X.shape[1] - 1)
+    values = check_finite_array(values, "values", ndim=1)
+    q, p = conjugate_exponent(p), _check_p(p)
+    fixed = None if callable(weights) else _as_weights(weights, X.shape[0])
+    gmin, gmax = np.empty(values.size), np.empty(values.size)
+    c1, distinct = np.empty(values.size, bool), np.empty(values.size, bool)
+    Xt = X.copy()
+    for k, t in enumerate(values):
+        Xt[point, feature] = t
+        W = fixed if fixed is not None else _weights_at(weights, Xt)[0]
+        r = _report(Xt, labels, W, q, p)
+        gmin[k], gmax[k], c1[k], distinct[k] = r.gamma_min, r.gamma_max, r.c1_holds, r.centroids_distinct
+    return ThresholdCurves(values.copy(), gmin, gmax, c1, distinct, point, feature)
 
 
 # ----------------------------------------------------------------------------- widget logic

@@ -6,30 +6,50 @@ independently in ``tests/test_checks_ch02.py`` against cvxpy, the exact 1-D solv
 :func:`tutorial_lib.convex_clustering.cvc_objective` (tested against an independent objective in
 ``tests/test_convex_clustering.py``) and with :func:`uniform_gamma_interval` below (tested against
 ``recovery_conditions`` and brute force).
+
+The paper calls the conditions of Theorem 1 (C1') and (C2'); (C1) and (C2) are their names on
+perturbed data (Theorem 2, chapter 03). Hand-computed values accept 3-4 significant digits.
 """
 import numpy as np
 
 from ..convex_clustering import cvc_objective
-from ._core import Case, ChoiceQuestion, FunctionQuestion, ThoughtQuestion, ValueQuestion
+from .ch01 import HAND, close_answer
+from ._core import Case, ChoiceQuestion, FunctionQuestion, Mistake, ThoughtQuestion, ValueQuestion
 
-__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "uniform_gamma_interval"]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "uniform_gamma_interval", "Q5_X", "Q5_WEIGHTS"]
+
+_close = close_answer
+
+
+def _swapped(answer, expected):
+    return _close(np.asarray(answer, dtype=float)[::-1], expected)
+
+
+SWAPPED = Mistake(_swapped, "you swapped the two numbers: give [gamma_min, gamma_max] (the smaller one first here).")
 
 # ------------------------------------------------------------------------------- q1
 q1 = ValueQuestion(
     "ch02.q1",
     np.array([1.5, 2.3]),
-    rtol=1e-9,
-    atol=1e-9,
     what="[gamma_min, gamma_max]",
+    mistakes=[
+        SWAPPED,
+        Mistake(lambda a, e: _close(np.asarray(a, float)[0], 0.8),
+                "gamma_min divides each within-cluster distance by n_a w_ij - mu_ij, where n_a is the size of the "
+                "pair's own cluster, not the number n of all points."),
+    ],
     hints=[
         "Uniform weights: every point of a cluster is pulled equally by each other cluster, so all mu_ij are 0 "
         "and the denominator of gamma_min is n_a * w_ij = n_a. For gamma_max, sum_{l != a} w^(a,l) / n_a is the "
         "number of points outside cluster a.",
-        "gamma_min = max(|0 - 3| / 2, |11 - 15| / 3). gamma_max = |mean(0, 3) - mean(11, 13, 15)| / (3 + 2).",
+        "Method: for gamma_min, take every pair inside a cluster, divide its distance by the size of that cluster, "
+        "and keep the largest. For gamma_max, take the distance between the two cluster means and divide by the sum "
+        "over the two clusters of 'points outside the cluster'.",
     ],
     solution="gamma_min = max(3/2, 4/3) = 1.5 (the pair {0, 3}, its cluster has 2 points); "
     "gamma_max = |1.5 - 13| / (3 + 2) = 11.5 / 5 = 2.3 (cluster 1 sees 3 outside points, cluster 2 sees 2). "
-    "C2 holds (1.5 < 2.3), so every gamma in [1.5, 2.3) recovers {{0, 3}, {11, 13, 15}}. Answer `[1.5, 2.3]`.",
+    "C2' holds (1.5 < 2.3), so every gamma in [1.5, 2.3) recovers {{0, 3}, {11, 13, 15}}. Answer `[1.5, 2.3]`.",
+    **HAND,
 )
 
 
@@ -82,20 +102,26 @@ q2 = FunctionQuestion(
 q3 = ValueQuestion(
     "ch02.q3",
     8.0,
-    rtol=1e-9,
-    atol=1e-9,
     what="fused value",
+    mistakes=[
+        Mistake(lambda a, e: _close(a, 3.0), "3 is the mean of the cluster: that would be the fused value if nothing "
+                "pulled on it, but the two points of the other cluster pull every point of this one upwards."),
+        Mistake(lambda a, e: _close(a, 10.5), "each point of the cluster is pulled by the points of the *other* "
+                "cluster (2 of them), not by the 3 points of its own cluster (their pulls cancel)."),
+    ],
     hints=[
         "First check that gamma = 2.5 is certified: gamma_min = max(4/3, 4/2) = 2 and gamma_max = 19 / (2 + 3) = 3.8. "
         "So y_1 = y_2 = y_3 = c for some c, and the optimality condition for the whole cluster is what fixes c.",
-        "Add the optimality conditions of the three points of the cluster: the pulls inside the cluster cancel, "
-        "each of the 3 points is pulled up by the 2 points of the other cluster with force gamma. So "
-        "3 c = (1 + 3 + 5) + 3 * 2 * gamma.",
+        "Method: write the optimality condition c - x_i + gamma * sum_j s_ij = 0 of each of the three points "
+        "(s_ij a subgradient of |y_i - y_j|) and add them. What happens to the terms with j inside the cluster? "
+        "What is s_ij for j in the other cluster, which lies above?",
     ],
     solution="c = mean(1, 3, 5) + 2 * gamma = 3 + 5 = 8. Summing the stationarity conditions "
     "c - x_i + gamma * sum_j s_ij = 0 over the cluster, the within-cluster subgradients cancel (s_ij = -s_ji) and "
-    "each between-cluster term is -1 (the other cluster is above). In general, with uniform weights a recovered "
-    "cluster sits at its mean shifted by gamma times (points above minus points below). Answer `8.0`.",
+    "each between-cluster term is -1 (the other cluster is above): 3c - 9 - 3 * 2 * gamma = 0. In general, with "
+    "uniform weights a recovered cluster sits at its mean shifted by gamma times (points above minus points below). "
+    "Answer `8.0`.",
+    **HAND,
 )
 
 # ------------------------------------------------------------------------------- q4
@@ -127,18 +153,44 @@ q4 = ChoiceQuestion(
 )
 
 # ------------------------------------------------------------------------------- q5
-q5 = ChoiceQuestion(
+# X = [0, 3, 10, 14], partition {{x1, x2}, {x3, x4}}; x_1 is pulled harder by cluster 2 than x_2 is
+Q5_X = np.array([[0.0], [3.0], [10.0], [14.0]])
+Q5_WEIGHTS = np.array([
+    [0.0, 1.0, 0.8, 0.8],
+    [1.0, 0.0, 0.3, 0.3],
+    [0.8, 0.3, 0.0, 1.0],
+    [0.8, 0.3, 1.0, 0.0],
+])
+
+q5 = ValueQuestion(
     "ch02.q5",
-    {"true": "True", "false": "False"},
-    False,
-    hints=[
-        "Compute the objective at [1, 1, 12, 12] and at the solver's answer (`solve_cvc`) for gamma = 2.5.",
-        "At the cluster means the fit term is minimal for this partition, but moving the two pairs towards each "
-        "other lowers the penalty at first order and raises the fit only at second order.",
+    np.array([3.0, 10.5 / 2.2]),
+    what="[gamma_min, gamma_max]",
+    mistakes=[
+        SWAPPED,
+        Mistake(lambda a, e: _close(np.asarray(a, float)[0], 2.0),
+                "gamma_min = 2 ignores mu_12: cluster 2 pulls x_1 with total weight w_1^(2) = 0.8 + 0.8 = 1.6 and x_2 "
+                "with only 0.6, so mu_12 = |1.6 - 0.6| = 1 and the denominator of the pair {x_1, x_2} is "
+                "n_1 w_12 - mu_12 = 2 - 1."),
+        Mistake(lambda a, e: _close(np.asarray(a, float)[1], 10.5 / 4),
+                "you used the uniform-weights denominator (n - n_a) + (n - n_b) = 4. With these weights "
+                "(1/n_a) sum_{l != a} w^(a,l) is the total weight between the clusters divided by the cluster size."),
     ],
-    solution="False. [1, 1, 12, 12] are the cluster means. The CVC solution is [1 + 2*gamma, 1 + 2*gamma, "
-    "12 - 2*gamma, 12 - 2*gamma] = [6, 6, 7, 7] at gamma = 2.5, with objective 65 against 115 at the means. "
-    "The partition the paper states, {{1, 2}, {3, 4}}, is right.",
+    hints=[
+        "Compute the pulls w_i^(b) = sum_{j in I_b} w_ij of the other cluster on each point first: x_1 and x_2 are "
+        "pulled differently by {x_3, x_4}, so mu_12 is not 0. What about mu_34?",
+        "Method: for each within pair, the denominator is n_a w_ij - mu_ij with mu_ij = |w_i^(b) - w_j^(b)|; divide "
+        "the pair distance by it and keep the larger ratio. For gamma_max, w^(1,2) is the sum of the four weights "
+        "between the clusters; divide it by n_1 and by n_2, add, and divide the distance of the means by the result.",
+    ],
+    solution="Pulls of cluster 2: w_1^(2) = 1.6, w_2^(2) = 0.6, so mu_12 = 1 and the pair {x_1, x_2} gives "
+    "3 / (2 * 1 - 1) = 3. Pulls of cluster 1: w_3^(1) = w_4^(1) = 1.1, so mu_34 = 0 and {x_3, x_4} gives 4 / 2 = 2. "
+    "gamma_min = 3. Between: w^(1,2) = 2.2, denominator 2.2/2 + 2.2/2 = 2.2, means 1.5 and 12: "
+    "gamma_max = 10.5 / 2.2 ≈ 4.773. C1' holds (the margins 1 and 2 are > 0) and C2' holds: every gamma in "
+    "[3, 4.773) recovers the partition. (The true recovery set is larger, [2, 4.773): the theorem adds mu_12 in "
+    "absolute value although the stronger pull on the left point x_1 actually helps the pair stay fused; chapter 03 "
+    "derives this from the optimality conditions.) Answer `[3, 4.7727]`.",
+    **HAND,
 )
 
 
@@ -174,6 +226,10 @@ def _interval_cases(rng):
     yield Case((np.array([[0.0], [3.0], [11.0], [13.0], [15.0]]), np.array([0, 0, 1, 1, 1])), description="q1")
     yield Case((np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 0.0], [5.0, 1.0], [9.0, 9.0]]), np.array([0, 0, 1, 1, 2])),
                description="2-D, three clusters, a singleton")
+    yield Case((np.array([[0.0, 1.0], [2.0, 0.0], [1.0, 3.0]]), np.array([4, 4, 4])),
+               description="one cluster: there is no pair of clusters, so gamma_max = inf")
+    yield Case((np.array([[0.0], [4.0], [9.0]]), np.array([0, 1, 2])),
+               description="every point alone: no pair inside a cluster, so gamma_min = 0")
     for _ in range(4):
         k, d = int(rng.integers(2, 4)), int(rng.integers(1, 4))
         labels = np.concatenate([np.arange(k), rng.integers(0, k, size=int(rng.integers(2, 8)))])
@@ -192,7 +248,8 @@ q6 = FunctionQuestion(
         "w^(a,l) = n_a n_l, so (1/n_a) sum_{l != a} w^(a,l) = n - n_a.",
         "gamma_min: for each cluster, the largest pairwise distance divided by the cluster size; take the max. "
         "gamma_max: for each pair of clusters, the distance of their means divided by (n - n_a) + (n - n_b); take the "
-        "min. A singleton cluster contributes 0 to gamma_min.",
+        "min. A singleton cluster contributes 0 to gamma_min; with a single cluster there is no pair of clusters and "
+        "gamma_max = inf (`min(..., default=np.inf)`).",
     ],
     solution=(
         "```python\ndef gamma_interval(X, labels):\n"
@@ -210,9 +267,9 @@ q6 = FunctionQuestion(
 # ------------------------------------------------------------------------------- q7
 q7 = ThoughtQuestion(
     "ch02.q7",
-    hints=["Look at condition C1 pair by pair.", "What is w_ij for two points of one cluster that are not neighbours?"],
-    solution="C1 asks w_ij > 0 for every pair inside a cluster. With k-nearest-neighbour weights, two points of the "
-    "same cluster that are not among each other's k nearest neighbours have w_ij = 0, so C1 fails as soon as a "
+    hints=["Look at condition C1' pair by pair.", "What is w_ij for two points of one cluster that are not neighbours?"],
+    solution="C1' asks w_ij > 0 for every pair inside a cluster. With k-nearest-neighbour weights, two points of the "
+    "same cluster that are not among each other's k nearest neighbours have w_ij = 0, so C1' fails as soon as a "
     "cluster has more than k + 1 points (or is elongated). Theorem 1 is then silent: it neither certifies nor "
     "refutes recovery, and the lesson shows the solver recovering the three groups anyway. Certificates for sparse "
     "weights need a different argument (e.g. connectivity-based conditions), or dense weights inside clusters.",

@@ -36,7 +36,8 @@ q1 = ValueQuestion(
     }, rtol=0, atol=1e-2),
     hints=[
         "At fixed gamma = 2.5 the partition of X = [0, 2, 10, 14] stays as long as both within-cluster gaps are "
-        "<= 2 gamma and the centroid gap is > 4 gamma (Theorem 2 with uniform weights). In 1-D the certificate is tight.",
+        "<= 2 gamma and the centroid gap is > 4 gamma (Theorem 2 with uniform weights). For this example (two clusters "
+        "of two points) the certificate is tight; in 1-D in general it is not (chapter 03, Section 8).",
         "Write the two conditions that involve x_3 = 10 + e: |x_3 - 14| <= 5 and |1 - (x_3 + 14)/2| > 10. "
         "Which end of the resulting interval for x_3 is closest to 10?",
     ],
