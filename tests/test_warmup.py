@@ -54,7 +54,8 @@ def reference_nearest(points, centres):
 @pytest.mark.parametrize(
     "question, right, wrong, wrong_words",
     [
-        (ch00.q1, (150, 4), (4, 150), "not right"),
+        (ch00.q1, (150, 4), (4, 150), "d x n layout"),
+        (ch00.q1, (150, 4), (150, 3), "not right"),
         (ch00.q2, reference_nearest, lambda p, c: np.argmax(np.linalg.norm(p[:, None] - c[None], axis=2), 1),
          "case 1"),
         (ch00.q3, "b", "c", "Only one"),

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..warmup import nearest_centre_assignment
-from ._core import Case, ChoiceQuestion, FunctionQuestion, ThoughtQuestion, ValueQuestion
+from ._core import Case, ChoiceQuestion, FunctionQuestion, Mistake, ThoughtQuestion, ValueQuestion
 
 __all__ = ["q1", "q2", "q3", "q4"]
 
@@ -10,6 +10,9 @@ q1 = ValueQuestion(
     "ch00.q1",
     (150, 4),
     what="shape",
+    mistakes=[Mistake(lambda a, e: tuple(a) == tuple(e)[::-1],
+                      "that is the paper's d x n layout (points as columns); the code stacks points as rows: "
+                      "(n_samples, n_features).")],
     hints=[
         "The paper stacks the points as *columns* of a d x n matrix; the code stacks them as *rows*.",
         "Iris has n = 150 flowers and d = 4 measurements. The code's shape is (n_samples, n_features).",
