@@ -57,7 +57,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import isotonic_regression
-from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import splu
 from sklearn.base import BaseEstimator, ClusterMixin
 
@@ -144,7 +144,7 @@ def uniform_weights(n):
     return np.ones((n, n)) - np.eye(n)
 
 
-def _sq_knn_distances(X, n_neighbors):
+def _sq_knn_distances(X, n_neighbors, return_index=False):
     from sklearn.neighbors import NearestNeighbors
 
     nn = NearestNeighbors(n_neighbors=n_neighbors + 1).fit(X)
@@ -158,7 +158,75 @@ def _sq_knn_distances(X, n_neighbors):
         d2.append(dist[:, k] ** 2)
     rows, cols, d2 = np.concatenate(rows), np.concatenate(cols), np.concatenate(d2)
     keep = rows != cols
+    if return_index:
+        return rows[keep], cols[keep], d2[keep], nn
     return rows[keep], cols[keep], d2[keep]
+
+
+def _find(parent, a):
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+def _bridges(X, comp, nn):
+    """Shortest edges joining the components ``comp`` of a graph on the points ``X``.
+
+    Boruvka rounds on the components: each round finds, for every component, its nearest
+    point outside it (exact nearest-neighbour queries on the fitted tree ``nn``, with ``k``
+    doubled only for the points whose ``k`` nearest neighbours are all inside their own
+    component and that could still beat their component's best candidate), adds those edges
+    in increasing length through a union-find and merges. With distinct distances the result
+    is the minimum spanning tree of the components under the closest-pair distance, i.e. the
+    cross-component edges of the Euclidean minimum spanning tree; memory stays O(n k).
+    """
+    n = X.shape[0]
+    comp = np.asarray(comp).copy()
+    extra_r, extra_c = [], []
+    while True:
+        comp = np.unique(comp, return_inverse=True)[1].ravel()
+        n_comp = int(comp.max()) + 1
+        if n_comp == 1:
+            break
+        best_d = np.full(n_comp, np.inf)
+        best_i = np.full(n_comp, -1)
+        best_j = np.full(n_comp, -1)
+        pending = np.arange(n)
+        k = min(n, 8)
+        while pending.size:
+            dist, ind = nn.kneighbors(X[pending], n_neighbors=k)
+            outside = comp[ind] != comp[pending][:, None]
+            found = outside.any(axis=1)
+            first = np.argmax(outside, axis=1)
+            rows = np.flatnonzero(found)
+            cand_d = dist[rows, first[rows]]
+            cand_c = comp[pending[rows]]
+            # per component keep the shortest candidate (ties: smallest (i, j), deterministic)
+            cand_i, cand_j = pending[rows], ind[rows, first[rows]]
+            order = np.lexsort((cand_j, cand_i, cand_d))
+            cs, at = np.unique(cand_c[order], return_index=True)
+            sel = order[at]
+            better = cand_d[sel] < best_d[cs]
+            cs, sel = cs[better], sel[better]
+            best_d[cs], best_i[cs], best_j[cs] = cand_d[sel], cand_i[sel], cand_j[sel]
+            # points with no outside neighbour yet: their outside distance exceeds dist[:, -1]
+            rest = np.flatnonzero(~found)
+            if k >= n:
+                break
+            keep = rest[dist[rest, -1] < best_d[comp[pending[rest]]]]
+            pending = pending[keep]
+            k = min(n, 2 * k)
+        parent = np.arange(n_comp)
+        for c in np.argsort(best_d, kind="stable"):
+            i, j = best_i[c], best_j[c]
+            a, b = _find(parent, comp[i]), _find(parent, comp[j])
+            if a != b:
+                parent[a] = b
+                extra_r.append(i)
+                extra_c.append(j)
+        comp = np.array([_find(parent, c) for c in range(n_comp)])[comp]
+    return np.array(extra_r, dtype=np.int64), np.array(extra_c, dtype=np.int64)
 
 
 def phi_from_scale(X, n_neighbors=10, target=0.5):
@@ -212,8 +280,9 @@ def knn_gaussian_weights(X, n_neighbors=10, phi=0.5, *, connect=False):
         Bandwidth; ``"scale"`` uses :func:`phi_from_scale` (median kNN weight 1/2).
     connect : bool, default False
         If True and the kNN graph has several connected components, add the shortest edges
-        joining them (the cross-component edges of a Euclidean minimum spanning tree, added
-        in Kruskal order), so the weight graph is connected. Needs O(n^2) memory.
+        joining them (the cross-component edges of a Euclidean minimum spanning tree), so the
+        weight graph is connected. Found by nearest-neighbour queries between components
+        (Boruvka rounds), in O(n k) memory: no n x n distance matrix.
 
     Returns
     -------
@@ -231,35 +300,12 @@ def knn_gaussian_weights(X, n_neighbors=10, phi=0.5, *, connect=False):
     phi = check_positive(phi, "phi")
     if not isinstance(connect, (bool, np.bool_)):
         raise TypeError(f"connect must be a bool, got {type(connect).__name__}")
-    rows, cols, d2 = _sq_knn_distances(X, n_neighbors)
+    rows, cols, d2, nn = _sq_knn_distances(X, n_neighbors, return_index=True)
     if connect:
         A = sp.csr_matrix((np.ones_like(d2), (rows, cols)), shape=(n, n))
         n_comp, comp = connected_components(A, directed=False)
         if n_comp > 1:
-            from scipy.spatial.distance import pdist, squareform
-
-            D = squareform(pdist(X))
-            # exact ties at distance 0 would be dropped by the sparse MST: nudge them up
-            D[(D == 0) & ~np.eye(n, dtype=bool)] = 1e-300
-            mst = minimum_spanning_tree(D).tocoo()
-            order = np.argsort(mst.data, kind="stable")
-            parent = np.arange(n_comp)
-
-            def find(a):
-                while parent[a] != a:
-                    parent[a] = parent[parent[a]]
-                    a = parent[a]
-                return a
-
-            extra_r, extra_c = [], []
-            for e in order:
-                i, j = mst.row[e], mst.col[e]
-                a, b = find(comp[i]), find(comp[j])
-                if a != b:
-                    parent[a] = b
-                    extra_r.append(i)
-                    extra_c.append(j)
-            extra_r, extra_c = np.array(extra_r), np.array(extra_c)
+            extra_r, extra_c = _bridges(X, comp, nn)
             rows = np.concatenate([rows, extra_r])
             cols = np.concatenate([cols, extra_c])
             d2 = np.concatenate([d2, np.sum((X[extra_r] - X[extra_c]) ** 2, axis=1)])
