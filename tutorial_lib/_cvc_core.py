@@ -186,7 +186,8 @@ def certificate(X, Y, Lam, t, p, ops, normX, *, Z=None):
     """KKT residual, duality gap and primal objective of ``(Y, Lam)``.
 
     ``Lam`` is first rescaled into the dual ball (so the gap is a true upper bound on
-    ``P(Y) - P*``, never clamped); see the module docstring for the gap identity. The KKT
+    ``P(Y) - P*``, never clamped); see the module docstring for the gap identity. A bound on
+    its floating-point rounding is added, so even an exact solution reports a (tiny) positive gap. The KKT
     residual is ``max(eta_stat, eta_comp)`` of :class:`~tutorial_lib.convex_clustering.CVCSolution`.
 
     Returns ``(kkt, gap, primal, Lam_feasible)``.
@@ -194,12 +195,19 @@ def certificate(X, Y, Lam, t, p, ops, normX, *, Z=None):
     Lam = rescale_into_dual_ball(Lam, t, p)
     if Z is None:
         Z = ops.apply(Y)
-    R = Y - X + ops.adjoint(Lam)
+    BtL = ops.adjoint(Lam)
+    R = Y - X + BtL
     tz = t * rownorm(Z, p)
-    comp_terms = tz - np.einsum("ij,ij->i", Lam, Z)
+    lz = np.einsum("ij,ij->i", Lam, Z)
     fit = 0.5 * fro(Y - X) ** 2
     primal = fit + float(tz.sum())
-    gap = 0.5 * fro(R) ** 2 + float(comp_terms.sum())
+    # Rounding: R carries an error of a few ulps of |Y| + |X| + |B^T Lam| per entry and the
+    # complementarity sum one of a few ulps of its terms; both are added, so that the gap
+    # stays an upper bound in floating point too (a computed 0.0 would claim Y = Y* exactly).
+    eps = np.finfo(float).eps
+    dR = 4.0 * eps * (fro(Y) + fro(X) + fro(BtL))
+    gap = 0.5 * (fro(R) + dR) ** 2 + float((tz - lz).sum()) + \
+        4.0 * eps * float(tz.sum() + np.abs(lz).sum())
     stat = fro(R) / normX
     comp = fro(Z - prox_norm(Z + Lam, t, p)) / (normX + fro(Z) + fro(Lam))
     return float(max(stat, comp)), float(gap), float(primal), Lam

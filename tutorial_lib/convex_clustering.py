@@ -17,7 +17,16 @@ Solvers (chosen automatically by :func:`solve_cvc`):
 * ``"isotonic"``: one feature and constant weights. Sorting ``x`` turns the penalty into a
   linear function and CVC into isotonic regression of ``x_(i) - gamma*c*(2i - n - 1)``
   (course NOTES fact 6). Exact, :math:`O(n\log n)`.
-* ``"admm"``: ADMM on the edge splitting :math:`v_e = y_i - y_j` (Chi & Lange 2015) with
+* ``"fast"`` (the default for ``d > 1`` or non-constant weights): the ADMM below plus the
+  *fusion polish* of :mod:`tutorial_lib._cvc_fast` for ``p = 2``: the partition ADMM's split
+  variable fuses is solved exactly as a reduced problem on the cluster centroids (damped
+  Newton, clusters that meet are merged as in CCMM, Touw, Groenen & Terada 2024), and lifted
+  back with exact fusions, exact between-cluster subgradients and within-cluster multipliers
+  found by a semismooth Newton flow solve. The lifted point is returned only if its own KKT
+  residual and duality gap meet ``tol``; otherwise ADMM goes on. Along a path with growing
+  ``gamma`` the warm start's partition is tried first (often no ADMM iteration is needed).
+* ``"admm"``: the reference ADMM (readable, kept for teaching and cross-checks): ADMM on the
+  edge splitting :math:`v_e = y_i - y_j` (Chi & Lange 2015) with
   over-relaxation and residual balancing. The Y-step solves :math:`(I + \sigma L)Y = R`, with
   ``L`` the (unweighted) Laplacian of the weight graph, by a sparse LU factorisation reused
   until ``sigma`` changes; for constant dense weights (complete graph) the closed form
@@ -35,11 +44,12 @@ Solvers (chosen automatically by :func:`solve_cvc`):
   solve uses no edges; validating the dense ``(n, n)`` input and the fusion check still read its
   ``n(n-1)/2`` pairs once, the same order as the input itself.)
 
-Every ADMM result carries an honest certificate: the relative KKT residual (as in SSNAL, the
+Every iterative result carries an honest certificate: the relative KKT residual (as in SSNAL, the
 max of the relative stationarity and complementarity residuals, but normalised by the centred
 data norm so that it is invariant to translating and rescaling the data) and the duality gap
-:math:`P(Y) - D(\Lambda)` of a feasible dual, which bounds the distance to the true solution
-by :math:`\|Y - Y^*\|_F \le \sqrt{2\,\mathrm{gap}}` (the objective is 1-strongly convex).
+:math:`P(Y) - D(\Lambda)` of the multipliers rescaled into the dual ball (never clamped; a bound
+on its rounding error is included), which bounds the distance to the true solution by
+:math:`\|Y - Y^*\|_F \le \sqrt{2\,\mathrm{gap}}` (the objective is 1-strongly convex).
 
 Clusters are read off by :func:`fusion_partition` / :func:`fusion_labels`: connected components
 of the weight graph restricted to edges with :math:`\|y_i - y_j\|_2 \le \tau\cdot\text{scale}`,
@@ -58,6 +68,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import isotonic_regression
 from scipy.sparse.csgraph import connected_components
+from scipy.linalg.lapack import dpotrf, dpotrs
 from scipy.sparse.linalg import splu
 from sklearn.base import BaseEstimator, ClusterMixin
 
@@ -70,6 +81,7 @@ from ._cvc_core import (
     prox_norm,
     rownorm,
 )
+from ._cvc_fast import fast_admm
 from ._progress import progress
 from ._validation import (
     check_choice,
@@ -170,17 +182,35 @@ def _find(parent, a):
     return a
 
 
+_BRIDGE_K_MAX = 64
+
+
+def _offer(best_d, best_i, best_j, comps, d, i, j):
+    """Keep, per component, the shortest candidate edge (ties: smallest (i, j))."""
+    if comps.size == 0:
+        return
+    order = np.lexsort((j, i, d))
+    cs, at = np.unique(comps[order], return_index=True)
+    sel = order[at]
+    better = d[sel] < best_d[cs]
+    cs, sel = cs[better], sel[better]
+    best_d[cs], best_i[cs], best_j[cs] = d[sel], i[sel], j[sel]
+
+
 def _bridges(X, comp, nn):
     """Shortest edges joining the components ``comp`` of a graph on the points ``X``.
 
     Boruvka rounds on the components: each round finds, for every component, its nearest
     point outside it (exact nearest-neighbour queries on the fitted tree ``nn``, with ``k``
     doubled only for the points whose ``k`` nearest neighbours are all inside their own
-    component and that could still beat their component's best candidate), adds those edges
+    component and that could still beat their component's best candidate, up to k = 64, then
+    one exact query against a tree of the points outside each unresolved component), adds those edges
     in increasing length through a union-find and merges. With distinct distances the result
     is the minimum spanning tree of the components under the closest-pair distance, i.e. the
     cross-component edges of the Euclidean minimum spanning tree; memory stays O(n k).
     """
+    from sklearn.neighbors import KDTree
+
     n = X.shape[0]
     comp = np.asarray(comp).copy()
     extra_r, extra_c = [], []
@@ -200,23 +230,23 @@ def _bridges(X, comp, nn):
             found = outside.any(axis=1)
             first = np.argmax(outside, axis=1)
             rows = np.flatnonzero(found)
-            cand_d = dist[rows, first[rows]]
-            cand_c = comp[pending[rows]]
-            # per component keep the shortest candidate (ties: smallest (i, j), deterministic)
-            cand_i, cand_j = pending[rows], ind[rows, first[rows]]
-            order = np.lexsort((cand_j, cand_i, cand_d))
-            cs, at = np.unique(cand_c[order], return_index=True)
-            sel = order[at]
-            better = cand_d[sel] < best_d[cs]
-            cs, sel = cs[better], sel[better]
-            best_d[cs], best_i[cs], best_j[cs] = cand_d[sel], cand_i[sel], cand_j[sel]
+            _offer(best_d, best_i, best_j, comp[pending[rows]], dist[rows, first[rows]],
+                   pending[rows], ind[rows, first[rows]])
             # points with no outside neighbour yet: their outside distance exceeds dist[:, -1]
             rest = np.flatnonzero(~found)
-            if k >= n:
-                break
             keep = rest[dist[rest, -1] < best_d[comp[pending[rest]]]]
             pending = pending[keep]
+            if k >= min(n, _BRIDGE_K_MAX):
+                break
             k = min(n, 2 * k)
+        # points deep inside large components: one exact query per unresolved component, on
+        # a tree of the points outside it
+        for c in np.unique(comp[pending]):
+            inside = comp == c
+            mine = pending[comp[pending] == c]
+            others = np.flatnonzero(~inside)
+            dist, ind = KDTree(X[others]).query(X[mine], k=1)
+            _offer(best_d, best_i, best_j, np.full(mine.size, c), dist[:, 0], mine, others[ind[:, 0]])
         parent = np.arange(n_comp)
         for c in np.argsort(best_d, kind="stable"):
             i, j = best_i[c], best_j[c]
@@ -596,15 +626,20 @@ class CVCSolution:
     fusion_stable : bool
         Partition unchanged over a decade of the fusion tolerance.
     duality_gap : float
-        ``P(Y) - D(Lam) >= 0`` for a dual-feasible ``Lam``; ``||Y - Y*||_F <= sqrt(2 gap)``.
+        ``P(Y) - D(Lam)`` for the multipliers ``dual`` (rescaled into the dual ball, so
+        feasible), plus a bound on its rounding error: an upper bound on ``P(Y) - P*``, never
+        clamped; ``||Y - Y*||_F <= sqrt(2 gap)``.
     method : str
-        ``"isotonic"``, ``"admm-complete"`` or ``"admm"``.
+        ``"isotonic"``, ``"fast"``, ``"fast-complete"`` (constant dense weights), either with
+        ``"+polish"`` when the fusion polish produced the answer (clusters exactly fused),
+        ``"admm-complete"`` or ``"admm"``.
     gamma : float
     p : int or float
     sigma : float
         Final ADMM penalty parameter (reused by warm starts).
     dual : ndarray (n_edges, n_features) or None
-        ADMM multipliers ``Lam`` (one row per edge ``i < j``), reused by warm starts.
+        Multipliers ``Lam`` (one row per edge ``i < j``, in the dual ball
+        ``||lam_e||_q <= gamma w_e``) that certify ``duality_gap``; reused by warm starts.
     """
 
     Y: np.ndarray
@@ -669,17 +704,21 @@ def cvc_1d_uniform(x, gamma):
 class _LinearSolver:
     """Solves (I + sigma L) Y = R for the unweighted Laplacian L of the edge graph.
 
-    General graphs: sparse LU of ``I + sigma L``, kept on the (cached) graph for the last few
-    ``sigma`` values so warm-started solves on the same weights do not refactorise. Complete
+    General graphs: a factorisation of ``I + sigma L``, kept on the (cached) graph for the last
+    few ``sigma`` values so warm-started solves on the same weights do not refactorise: a dense
+    Cholesky factor (LAPACK ``potrf``/``potrs``) for small graphs (``dense=True`` and
+    ``n <= 300``), where it is cheaper to build than a sparse LU, else a sparse LU. Complete
     graph with constant weights: ``L = nI - 11^T`` and the closed form needs no factorisation.
     """
 
     _N_LU = 4
+    _DENSE_MAX_N = 300
 
-    def __init__(self, g):
+    def __init__(self, g, dense=False):
         self.g = g
         self.sigma = None
         self._lu = None
+        self.dense = bool(dense) and g.n <= self._DENSE_MAX_N
 
     def set_sigma(self, sigma):
         if sigma == self.sigma:
@@ -687,20 +726,33 @@ class _LinearSolver:
         self.sigma = sigma
         if self.g.constant is None:
             with _CACHE_LOCK:
-                cache = self.g.__dict__.setdefault("_lu_cache", OrderedDict())
+                name = "_chol_cache" if self.dense else "_lu_cache"
+                cache = self.g.__dict__.setdefault(name, OrderedDict())
                 if sigma in cache:
                     cache.move_to_end(sigma)
                 else:
-                    M = (sp.identity(self.g.n, format="csc") + sigma * self.g.L).tocsc()
-                    cache[sigma] = splu(M, permc_spec="MMD_AT_PLUS_A")
+                    cache[sigma] = self._factor(sigma)
                     while len(cache) > self._N_LU:
                         cache.popitem(last=False)
                 self._lu = cache[sigma]
+
+    def _factor(self, sigma):
+        if self.dense:
+            M = sigma * self.g.L.toarray()
+            M[np.diag_indices_from(M)] += 1.0
+            c, info = dpotrf(M, lower=True, clean=False)
+            if info != 0:  # cannot happen for I + sigma L (positive definite); be safe anyway
+                raise np.linalg.LinAlgError("Cholesky factorisation of I + sigma L failed")
+            return c
+        M = (sp.identity(self.g.n, format="csc") + sigma * self.g.L).tocsc()
+        return splu(M, permc_spec="MMD_AT_PLUS_A")
 
     def solve(self, R):
         if self.g.constant is not None:
             m = R.mean(axis=0, keepdims=True)
             return m + (R - m) / (1.0 + self.sigma * self.g.n)
+        if self.dense:
+            return dpotrs(self._lu, R, lower=True)[0]
         return self._lu.solve(R)
 
 
@@ -809,9 +861,11 @@ def solve_cvc(X, gamma, weights, p=2, tol=1e-6, max_iter=20000, init=None, *,
         Warm start (a previous solution also passes its multipliers and ``sigma``).
     fusion_tol : float > 0, default 1e-4
         Relative tolerance ``tau`` of :func:`fusion_partition`, with ``scale`` taken from ``X``.
-    method : {"auto", "admm"}
+    method : {"auto", "fast", "admm"}
         ``"auto"`` uses the exact isotonic path for one feature and constant weights
-        (NOTES fact 6), ADMM otherwise; ``"admm"`` forces ADMM (to cross-check).
+        (NOTES fact 6) and the fast engine (ADMM + fusion polish, see the module docstring)
+        otherwise; ``"fast"`` forces the fast engine, ``"admm"`` the reference ADMM (to
+        cross-check). All three return the same certificate.
 
     Returns
     -------
@@ -825,7 +879,7 @@ def solve_cvc(X, gamma, weights, p=2, tol=1e-6, max_iter=20000, init=None, *,
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     fusion_tol = check_positive(fusion_tol, "fusion_tol")
-    check_choice(method, "method", ("auto", "admm"))
+    check_choice(method, "method", ("auto", "admm", "fast"))
     g = _graph_from_weights(weights, n)
     Y0, Lam0, sigma0 = _check_init(init, X.shape)
     if Lam0 is not None and Lam0.shape != (g.n_edges, d):
@@ -840,9 +894,18 @@ def solve_cvc(X, gamma, weights, p=2, tol=1e-6, max_iter=20000, init=None, *,
     elif d == 1 and g.constant is not None and method == "auto":
         Y = _isotonic_1d(X[:, 0], gamma * g.constant)[:, None]
         kkt, it, gap, lam, sigma, meth, conv = 0.0, 1, 0.0, None, 1.0, "isotonic", True
-    else:
+    elif method == "admm":
         Y, lam, it, kkt, gap, conv, sigma = _admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0)
         meth = "admm-complete" if g.constant is not None else "admm"
+    else:
+        solver = _LinearSolver(g, dense=True)
+        ops = EdgeOperator(n, g.i, g.j)
+        # the warm start's fusions predict the partition when gamma grows (clusters merge);
+        # when it shrinks clusters split and the prediction would only cost a failed attempt
+        predict = not isinstance(init, CVCSolution) or init.gamma <= gamma
+        Y, lam, it, kkt, gap, conv, sigma, polished = fast_admm(
+            X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, solver, ops, predict=predict)
+        meth = ("fast-complete" if g.constant is not None else "fast") + ("+polish" if polished else "")
     fus = _fusion(Y, g, fusion_tol, scale)
     return CVCSolution(
         Y=Y, labels=fus.labels, n_clusters=fus.n_clusters,
