@@ -23,8 +23,10 @@ Both terms are non-negative (Hoelder), so the right-hand side is an upper bound 
 from __future__ import annotations
 
 import numpy as np
+from scipy.sparse.linalg import splu
 
 __all__ = [
+    "spd_lu",
     "rownorm",
     "project_l1_rows",
     "project_dual_ball",
@@ -34,6 +36,17 @@ __all__ = [
     "certificate",
     "fro",
 ]
+
+
+def spd_lu(M):
+    """Sparse LU of a symmetric positive definite (here: diagonally dominant) matrix.
+
+    SuperLU's defaults pivot for stability and so break the symmetric fill-reducing ordering;
+    these matrices need no pivoting, and keeping the ordering (``SymmetricMode``, no diagonal
+    pivot threshold) gave 3-4x faster factorisations and solves on kNN Laplacians (n = 10^4).
+    """
+    return splu(M.tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                options=dict(SymmetricMode=True))
 
 
 def fro(A):

@@ -38,12 +38,12 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.linalg.lapack import dposv, dpotrf, dpotrs
-from scipy.sparse.linalg import splu
 
-from ._cvc_core import certificate, fro, prox_norm, project_dual_ball, rownorm
+from ._cvc_core import certificate, fro, prox_norm, project_dual_ball, rownorm, spd_lu
 
 _ALPHA, _MU, _TAU = 1.6, 10.0, 2.0
 _MERGE_REL, _STALL_REL, _MAX_MERGES = 1e-9, 1e-4, 8  # reduced Newton: fusing centroids that meet
+_LOOP_FRACTION = 8  # in-loop polish only once ADMM fuses the problem to at most n / 8 clusters
 _FLOW_NEWTON = 12  # semismooth Newton steps when lifting the within-cluster multipliers
 
 
@@ -157,7 +157,7 @@ class _Reduced:
         H = sp.csc_matrix((np.concatenate([vals, diag]),
                            (np.concatenate([rows, np.arange(Kd)]), np.concatenate([cols, np.arange(Kd)]))),
                           shape=(Kd, Kd))
-        return splu(H, permc_spec="MMD_AT_PLUS_A").solve(G.ravel())
+        return spd_lu(H).solve(G.ravel())
 
 
 def _lift(X, red, mu, g, t, Lam_admm, ops, tol_res):
@@ -281,7 +281,7 @@ def _grounded_laplacian_solver(fi, fj, cond, keep, pos, mk, n, d):
             return dpotrs(c, R, lower=True)[0]
     else:
         try:
-            lu = splu(sp.csc_matrix((vals, (rows, cols)), shape=(mk, mk)), permc_spec="MMD_AT_PLUS_A")
+            lu = spd_lu(sp.csc_matrix((vals, (rows, cols)), shape=(mk, mk)))
         except RuntimeError:
             return None
         solve = lu.solve
@@ -424,7 +424,7 @@ def fast_admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, solver, ops, *, c
             # try a partition once it has held for two checks (transient ones are wrong),
             # again after retry_every iterations (better multipliers), and at the end
             fresh = key == prev_key and key != last_key
-            if worth_trying(key[0], 4) and (own_ok or fresh or (key == last_key and it - last_try >= retry_every)):
+            if worth_trying(key[0], _LOOP_FRACTION) and (own_ok or fresh or (key == last_key and it - last_try >= retry_every)):
                 last_key, last_try = key, it
                 res = polish(X, Y, lab, Lam, g, gamma, t, p, ops, normX, tol, scale)
                 if res is not None:

@@ -69,7 +69,6 @@ import scipy.sparse as sp
 from scipy.optimize import isotonic_regression
 from scipy.sparse.csgraph import connected_components
 from scipy.linalg.lapack import dpotrf, dpotrs
-from scipy.sparse.linalg import splu
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from ._cvc_core import (
@@ -80,6 +79,7 @@ from ._cvc_core import (
     project_l1_rows,
     prox_norm,
     rownorm,
+    spd_lu,
 )
 from ._cvc_fast import fast_admm
 from ._progress import progress
@@ -744,8 +744,7 @@ class _LinearSolver:
             if info != 0:  # cannot happen for I + sigma L (positive definite); be safe anyway
                 raise np.linalg.LinAlgError("Cholesky factorisation of I + sigma L failed")
             return c
-        M = (sp.identity(self.g.n, format="csc") + sigma * self.g.L).tocsc()
-        return splu(M, permc_spec="MMD_AT_PLUS_A")
+        return spd_lu(sp.identity(self.g.n, format="csc") + sigma * self.g.L)
 
     def solve(self, R):
         if self.g.constant is not None:
