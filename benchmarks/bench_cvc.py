@@ -191,14 +191,15 @@ def bench_large_path(report):
     X, W = _moons(10_000)
     gammas = np.geomspace(0.002, 0.5, 40)
     _cc._GRAPH_CACHE.clear()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     p = clusterpath(X, gammas, W, show_progress=False)
-    t = time.perf_counter() - t0
+    t, c = time.perf_counter() - t0, time.process_time() - c0
     its = sum(s.n_iter for s in p.solutions)
-    print(f"3. Two moons n = 10^4 ({W.nnz // 2} edges), 40-gamma path (growing gamma): {t:.1f} s, "
-          f"converged {p.converged}, {its} ADMM iterations   target < 60 s: {verdict(t < 60)}\n")
-    report["moons_path_10000"] = dict(seconds=t, iterations=its, converged=p.converged, target=60,
-                                      met=bool(t < 60))
+    print(f"3. Two moons n = 10^4 ({W.nnz // 2} edges), 40-gamma path (growing gamma): {t:.1f} s wall "
+          f"({c:.1f} s CPU of this process), converged {p.converged}, {its} ADMM iterations   "
+          f"target < 60 s: {verdict(t < 60)}{'' if t < 60 or c >= 60 else ' (wall clock; the CPU time is below 60 s: the machine is shared)'}\n")
+    report["moons_path_10000"] = dict(seconds=t, cpu_seconds=c, iterations=its, converged=p.converged,
+                                      target=60, met=bool(t < 60))
 
 
 def bench_delta(repeat, report):
@@ -263,10 +264,12 @@ def bench_scaling(sizes, cvxpy_max, report):
 def main(quick=False):
     repeat = 3 if quick else 7
     report = dict(quick=quick, python=platform.python_version(), numpy=np.__version__,
-                  machine=platform.machine(), cpus=os.cpu_count())
+                  machine=platform.machine(), cpus=os.cpu_count(),
+                  load_average_at_start=os.getloadavg()[0])
     t_start = time.perf_counter()
     print(f"CVC engine benchmark ({'quick' if quick else 'full'}): side by side in one process, "
-          f"min and median of {repeat} repeats\n")
+          f"min and median of {repeat} repeats; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores\n")
     bench_iris(repeat, report)
     bench_moons_path(1 if quick else 3, report)
     if quick:
@@ -277,6 +280,7 @@ def main(quick=False):
     bench_scaling((250, 500, 1000, 2000) if quick else (250, 500, 1000, 2000, 4000, 10_000),
                   1000 if quick else 2000, report)
     report["total_seconds"] = time.perf_counter() - t_start
+    report["load_average_at_end"] = os.getloadavg()[0]
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / ("bench_cvc_quick.json" if quick else "bench_cvc.json")
     out.write_text(json.dumps(report, indent=2, default=float))

@@ -50,7 +50,7 @@ def _cvxpy_solve(X, gamma, W, p):
     Y = cp.Variable((n, d))
     obj = 0.5 * cp.sum_squares(Y - X) + gamma * cp.sum(cp.multiply(w, cp.norm(D @ Y, p, axis=1)))
     prob = cp.Problem(cp.Minimize(obj))
-    prob.solve(solver=cp.CLARABEL, tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9)
+    prob.solve(solver=cp.CLARABEL, tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10)
     return Y.value
 
 

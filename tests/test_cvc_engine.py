@@ -19,6 +19,9 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from test_convex_clustering import _cvxpy_solve as _cvxpy
+from test_convex_clustering import _edges
+from test_convex_clustering import _objective as _primal
 from tutorial_lib._cvc_core import project_l1_rows
 from tutorial_lib.convex_clustering import clusterpath, knn_gaussian_weights, solve_cvc, uniform_weights
 
@@ -29,17 +32,6 @@ METHODS = ["auto", "admm"]
 
 
 # ---------------------------------------------------------------- independent references
-def _edges(W):
-    A = W.toarray() if sp.issparse(W) else np.asarray(W, dtype=float)
-    i, j = np.nonzero(np.triu(A, k=1))
-    return i, j, A[i, j]
-
-
-def _primal(X, Y, gamma, W, p):
-    i, j, w = _edges(W)
-    return 0.5 * np.sum((Y - X) ** 2) + gamma * np.sum(w * np.linalg.norm(Y[i] - Y[j], ord=p, axis=1))
-
-
 def _dual(X, Lam, W):
     """D(Lam) = <X, B^T Lam> - 1/2 ||B^T Lam||^2 (Lagrangian dual of CVC), B^T by a loop."""
     i, j, _ = _edges(W)
@@ -48,19 +40,6 @@ def _dual(X, Lam, W):
         BtL[a] += Lam[e]
         BtL[b] -= Lam[e]
     return float(np.sum(X * BtL) - 0.5 * np.sum(BtL ** 2))
-
-
-def _cvxpy(X, gamma, W, p):
-    n, d = X.shape
-    i, j, w = _edges(W)
-    E = len(i)
-    D = sp.csr_matrix((np.r_[np.ones(E), -np.ones(E)], (np.r_[np.arange(E), np.arange(E)], np.r_[i, j])),
-                      shape=(E, n))
-    Y = cp.Variable((n, d))
-    obj = 0.5 * cp.sum_squares(Y - X) + gamma * cp.sum(cp.multiply(w, cp.norm(D @ Y, p, axis=1)))
-    cp.Problem(cp.Minimize(obj)).solve(solver=cp.CLARABEL, tol_gap_abs=1e-10, tol_gap_rel=1e-10,
-                                       tol_feas=1e-10)
-    return Y.value
 
 
 def _blobs(rng, n, d, k=3, spread=4.0):

@@ -35,6 +35,10 @@ __all__ = [
     "EdgeOperator",
     "certificate",
     "fro",
+    "balanced_penalty",
+    "gap_ok",
+    "canonical_labels",
+    "components",
 ]
 
 
@@ -224,3 +228,38 @@ def certificate(X, Y, Lam, t, p, ops, normX, *, Z=None):
     stat = fro(R) / normX
     comp = fro(Z - prox_norm(Z + Lam, t, p)) / (normX + fro(Z) + fro(Lam))
     return float(max(stat, comp)), float(gap), float(primal), Lam
+
+
+def balanced_penalty(sigma, r, s, lo, hi, mu, tau):
+    """ADMM residual balancing (Boyd et al. 2011, sec. 3.4.1): the new penalty ``sigma``.
+
+    ``r`` and ``s`` are the primal and dual residual norms; ``sigma`` moves by the factor
+    ``tau`` when one exceeds ``mu`` times the other, within ``[lo, hi]``.
+    """
+    if r > mu * s and sigma * tau <= hi:
+        return sigma * tau
+    if s > mu * r and sigma / tau >= lo:
+        return sigma / tau
+    return sigma
+
+
+def gap_ok(gap, primal, tol, normX):
+    """The relative duality-gap test of ``converged``: ``gap <= tol * |P|`` (floored)."""
+    return gap <= tol * max(abs(primal), 1e-12 * normX ** 2)
+
+
+def canonical_labels(lab):
+    """Relabel a partition by first appearance (point 0 has label 0)."""
+    _, first, inv = np.unique(lab, return_index=True, return_inverse=True)
+    rank = np.empty(first.shape[0], dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(first.shape[0])
+    return rank[inv.ravel()]
+
+
+def components(n, i, j, mask):
+    """Connected components of the graph on ``n`` nodes with the edges ``(i, j)[mask]``."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    A = sp.csr_matrix((np.ones(int(mask.sum())), (i[mask], j[mask])), shape=(n, n))
+    return connected_components(A, directed=False)[1]

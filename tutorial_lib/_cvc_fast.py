@@ -16,30 +16,46 @@ ADMM on the edge splitting, as the reference engine, plus a *fusion polish* for 
    machine precision in a few steps (a ``K d x K d`` system, ``K`` the number of clusters).
 3. The reduced solution is lifted: :math:`y_i = \mu_{k(i)}` (exact fusions), between-cluster
    multipliers :math:`\lambda_e = t_e\,(y_i - y_j)/\|y_i - y_j\|` (the exact subgradient), and
-   within-cluster multipliers = ADMM's plus the smallest correction (an electrical flow with
-   conductances ``t_e`` on the fused edges) that restores stationarity
-   :math:`Y - X + B^\top\Lambda = 0`.
+   within-cluster multipliers that carry what stationarity :math:`Y - X + B^\top\Lambda = 0`
+   still needs while staying in their dual balls: the projection of ADMM's multipliers onto
+   that set, by a semismooth Newton method on node potentials (:func:`_within_flows`).
 4. The lifted pair is accepted only if its own certificate (KKT residual and duality gap of
    multipliers rescaled into the dual ball, :func:`tutorial_lib._cvc_core.certificate`) meets
    the tolerance. A wrong partition (a cluster that should split, say) cannot pass: the flow it
-   needs does not fit in the dual ball, the rescaled multipliers leave a stationarity residual,
-   and ADMM simply goes on.
+   needs does not fit in the dual balls, a stationarity residual remains, and ADMM goes on.
+
+When is it tried: on a partition that held for two checks once ADMM has fused the problem to
+at most ``n / 8`` clusters, again every ``5 * check_every`` iterations, when ADMM itself
+converges (for exact fusions), and first of all on the warm start's own fusions when
+``gamma`` grows along a path (often certified with no ADMM iteration).
 
 So the polish changes how fast a certified answer is found, never what is certified. The
-"fusions shrink the problem" idea is that of CCMM (Touw, Groenen & Terada 2024); the exact
-lifting of the dual certificate is ours. Engineering of the ADMM loop: dense inverse of
-``I + sigma L`` for small ``n`` (one matrix product per iteration), cached sparse LU factors
-otherwise, over-relaxation and residual balancing restricted to powers of two of a base
-penalty (so factorisations are reused across a path).
+"fusions shrink the problem" idea is that of CCMM (Touw, Groenen & Terada 2024); the lifting
+of the dual certificate is ours. Engineering of the ADMM loop: a dense Cholesky factor of
+``I + sigma L`` for ``n <= 300``, cached sparse LU factors without pivoting otherwise
+(:func:`tutorial_lib._cvc_core.spd_lu`), over-relaxation, and residual balancing restricted to
+powers of two of a base penalty (so factorisations are reused across a path). With
+``use_polish=False`` the loop is the reference ADMM of ``solve_cvc(method="admm")``.
 """
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 from scipy.linalg.lapack import dposv, dpotrf, dpotrs
+from scipy.sparse.csgraph import connected_components
 
-from ._cvc_core import certificate, fro, prox_norm, project_dual_ball, rownorm, spd_lu
+from ._cvc_core import (
+    balanced_penalty,
+    canonical_labels,
+    certificate,
+    components,
+    fro,
+    gap_ok,
+    project_dual_ball,
+    prox_norm,
+    rownorm,
+    spd_lu,
+)
 
 _ALPHA, _MU, _TAU = 1.6, 10.0, 2.0
 _MERGE_REL, _STALL_REL, _MAX_MERGES = 1e-9, 1e-4, 8  # reduced Newton: fusing centroids that meet
@@ -47,16 +63,8 @@ _LOOP_FRACTION = 8  # in-loop polish only once ADMM fuses the problem to at most
 _FLOW_NEWTON = 12  # semismooth Newton steps when lifting the within-cluster multipliers
 
 
-def _canonical(lab):
-    _, first, inv = np.unique(lab, return_index=True, return_inverse=True)
-    rank = np.empty(first.shape[0], dtype=np.int64)
-    rank[np.argsort(first)] = np.arange(first.shape[0])
-    return rank[inv.ravel()]
-
-
-def _components(n, i, j, mask):
-    A = sp.csr_matrix((np.ones(int(mask.sum())), (i[mask], j[mask])), shape=(n, n))
-    return connected_components(A, directed=False)[1]
+_canonical = canonical_labels
+_components = components
 
 
 class _Reduced:
@@ -199,7 +207,6 @@ def _within_flows(target, lab, fi, fj, ft, L0, n, tol_res):
     mk = int(keep.sum())
     BFt = sp.csr_matrix((np.r_[np.ones(mF), -np.ones(mF)], (np.r_[fi, fj], np.r_[np.arange(mF), np.arange(mF)])),
                         shape=(n, mF))
-    ar = np.arange(d)
     psi = np.zeros((n, d))
 
     def flows(psi):
@@ -305,7 +312,10 @@ def _pcg(A, M, b, tol, max_iter=50):
     rz = float(np.einsum("ij,ij->", r, z))
     for _ in range(max_iter):
         Ap = A(p_)
-        alpha = rz / float(np.einsum("ij,ij->", p_, Ap))
+        pAp = float(np.einsum("ij,ij->", p_, Ap))
+        if not pAp > 0:  # a (numerically) singular Jacobian: keep what we have
+            break
+        alpha = rz / pAp
         x += alpha * p_
         r -= alpha * Ap
         if fro(r) <= tol:
@@ -360,7 +370,7 @@ def polish(X, Y, lab, Lam, g, gamma, t, p, ops, normX, tol, scale):
         return None
     Yp, Lp = _lift(X, red, mu, g, t, Lam, ops, 1e-2 * tol * normX)
     kkt, gap, primal, Lp = certificate(X, Yp, Lp, t, p, ops, normX)
-    if kkt <= tol and gap <= tol * max(abs(primal), 1e-12 * normX ** 2):
+    if kkt <= tol and gap_ok(gap, primal, tol, normX):
         return Yp, Lp, kkt, gap, primal
     return None
 
@@ -417,7 +427,7 @@ def fast_admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, solver, ops, *, c
         if it % check_every and it != max_iter:
             continue
         kkt, gap, primal, _ = certificate(X, Y, Lam, t, p, ops, normX, Z=BY)
-        own_ok = kkt <= tol and gap <= tol * max(abs(primal), 1e-12 * normX ** 2)
+        own_ok = kkt <= tol and gap_ok(gap, primal, tol, normX)
         if use_polish:
             lab = candidate_partition(V, g, n)
             key = (int(lab.max()) + 1, lab.tobytes())
@@ -433,18 +443,13 @@ def fast_admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, solver, ops, *, c
             prev_key = key
         if own_ok:
             break
-        r = fro(BY - V)
-        s = sigma * fro(Bt @ (V - V_old))
         if n_changes < max_changes:
-            new_sigma = sigma
-            if r > _MU * s and sigma * _TAU <= hi_sigma:
-                new_sigma = sigma * _TAU
-            elif s > _MU * r and sigma / _TAU >= lo_sigma:
-                new_sigma = sigma / _TAU
+            new_sigma = balanced_penalty(sigma, fro(BY - V), sigma * fro(Bt @ (V - V_old)),
+                                         lo_sigma, hi_sigma, _MU, _TAU)
             if new_sigma != sigma:
                 sigma = new_sigma
                 solver.set_sigma(sigma)
                 n_changes += 1
     kkt, gap, primal, Lam = certificate(X, Y, Lam, t, p, ops, normX, Z=BY)
-    converged = bool(kkt <= tol and gap <= tol * max(abs(primal), 1e-12 * normX ** 2))
+    converged = bool(kkt <= tol and gap_ok(gap, primal, tol, normX))
     return Y, Lam, it, kkt, gap, converged, sigma, False

@@ -67,14 +67,16 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import isotonic_regression
-from scipy.sparse.csgraph import connected_components
 from scipy.linalg.lapack import dpotrf, dpotrs
+from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from ._cvc_core import (
     EdgeOperator,
-    certificate,
+    canonical_labels,
+    components,
     fro,
+    gap_ok,
     project_dual_ball,
     project_l1_rows,
     prox_norm,
@@ -110,8 +112,6 @@ __all__ = [
     "recovery_view",
 ]
 
-# ADMM settings: over-relaxation, residual balancing (ratio mu, factor tau)
-_ALPHA, _MU, _TAU = 1.6, 10.0, 2.0
 
 
 # ----------------------------------------------------------------------------------------
@@ -511,17 +511,8 @@ class FusionResult:
     threshold: float
 
 
-def _components(n, i, j, mask):
-    A = sp.csr_matrix((np.ones(int(mask.sum())), (i[mask], j[mask])), shape=(n, n))
-    _, lab = connected_components(A, directed=False)
-    return _canonical(lab)
-
-
-def _canonical(lab):
-    _, first, inv = np.unique(lab, return_index=True, return_inverse=True)
-    rank = np.empty(first.shape[0], dtype=np.int64)
-    rank[np.argsort(first)] = np.arange(first.shape[0])
-    return rank[inv.ravel()]
+_components = components
+_canonical = canonical_labels
 
 
 def _fusion(Y, g, tau, scale):
@@ -618,6 +609,8 @@ class CVCSolution:
         rescaled (with ``1 + ||X||`` tiny-scale data would "converge" with a useless solution).
         0 for the exact 1-D path.
     n_iter : int
+        Iterations of ADMM (0 when the fast engine's first polish, from the warm start's
+        partition, was already certified; the polish's own Newton steps are not counted).
     converged : bool
         ``kkt_residual <= tol`` and ``duality_gap <= tol * |objective|`` (so the objective is
         within ``tol`` relative of the optimum); always True for the exact path.
@@ -755,68 +748,17 @@ class _LinearSolver:
         return self._lu.solve(R)
 
 
-def _gap_ok(gap, primal, tol, normX):
-    return gap <= tol * max(abs(primal), 1e-12 * normX ** 2)
-
-
+_gap_ok = gap_ok
 _fro = fro
 
 
-def _admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, check_every=10):
-    n, d = X.shape
-    B, Bt = g.B, g.Bt
-    ops = EdgeOperator(n, g.i, g.j)
-    t = gamma * g.w
-    normX = _fro(X - X.mean(axis=0)) or 1.0  # centred: translation- and scale-invariant
-    # a unit-free start: 1 / (mean degree); residual balancing moves sigma within
-    # [base / 1e3, base * 1e3] (warm starts keep the previous sigma inside that range)
-    base = 1.0 / max(1.0, 2.0 * g.n_edges / n)
-    lo_sigma, hi_sigma = base * 1e-3, base * 1e3
-    sigma = base if sigma0 is None else float(np.clip(sigma0, lo_sigma, hi_sigma))
-    solver = _LinearSolver(g)
-    solver.set_sigma(sigma)
-    Y = X.copy() if Y0 is None else Y0.copy()
-    BY = B @ Y
-    if Lam0 is not None:
-        Lam = _project_dual_ball(Lam0, t, p)
-    else:
-        Lam = np.zeros((g.n_edges, d))
-    V = _prox_norm(BY + Lam / sigma, t / sigma, p)
-    alpha = _ALPHA  # over-relaxation
-    mu, tau_incr, n_changes, max_changes = _MU, _TAU, 0, 40
-    kkt = np.inf
-    it = 0
-    for it in range(1, max_iter + 1):
-        # one over-relaxed ADMM step; Lam = sigma * (u - prox(u)) always lies in the dual ball,
-        # so (Y, Lam) can be certified by the KKT residual and the duality gap
-        Y = solver.solve(X + Bt @ (sigma * V - Lam))
-        BY = B @ Y
-        BYh = alpha * BY + (1.0 - alpha) * V
-        V_old = V
-        V = _prox_norm(BYh + Lam / sigma, t / sigma, p)
-        Lam = Lam + sigma * (BYh - V)
-        if it % check_every == 0 or it == max_iter:
-            kkt, gap, primal, _ = certificate(X, Y, Lam, t, p, ops, normX, Z=BY)
-            if kkt <= tol and _gap_ok(gap, primal, tol, normX):
-                break
-            # residual balancing (Boyd et al. 2011, sec. 3.4.1)
-            r = _fro(BY - V)
-            s = sigma * _fro(Bt @ (V - V_old))
-            if n_changes < max_changes:
-                new_sigma = sigma
-                if r > mu * s and sigma * tau_incr <= hi_sigma:
-                    new_sigma = sigma * tau_incr
-                elif s > mu * r and sigma / tau_incr >= lo_sigma:
-                    new_sigma = sigma / tau_incr
-                if new_sigma != sigma:
-                    sigma = new_sigma
-                    solver.set_sigma(sigma)
-                    n_changes += 1
-    # the certificate rescales Lam into the dual ball (a no-op up to rounding for ADMM's
-    # multipliers, checked rather than assumed), so gap >= P(Y) - P* holds, unclamped
-    kkt, gap, primal, Lam = certificate(X, Y, Lam, t, p, ops, normX, Z=BY)
-    converged = bool(kkt <= tol and _gap_ok(gap, primal, tol, normX))
-    return Y, Lam, it, kkt, gap, converged, sigma
+def _admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0):
+    """The reference ADMM: the loop of :func:`tutorial_lib._cvc_fast.fast_admm` without the
+    fusion polish, with the sparse LU of ``I + sigma L`` (or the closed form)."""
+    ops = EdgeOperator(X.shape[0], g.i, g.j)
+    Y, Lam, it, kkt, gap, conv, sigma, _ = fast_admm(
+        X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, _LinearSolver(g), ops, use_polish=False)
+    return Y, Lam, it, kkt, gap, conv, sigma
 
 
 def _check_init(init, shape):
