@@ -113,12 +113,16 @@ def project_l1_rows(V, t):
     Xs = np.maximum(level[:, None] - gaps, 0.0)
     Xs[k[None, :] > rho[:, None]] = 0.0
     Xs[to <= 0] = 0.0
-    tot = Xs.sum(axis=1)
-    over = tot > to
-    if np.any(over):
-        Xs[over] *= (to[over] / tot[over])[:, None]
     res = np.empty_like(Xs)
     np.put_along_axis(res, order, Xs, axis=1)
+    # the kept entries sum to t up to rounding; remove any excess, measured as the l1 norm of
+    # the result is (a sum in the original order)
+    for _ in range(3):
+        tot = res.sum(axis=1)
+        over = tot > to
+        if not np.any(over):
+            break
+        res[over] *= (to[over] / tot[over])[:, None] * (1.0 - 2.0 * np.finfo(float).eps)
     out[outside] = np.sign(V[outside]) * res
     return out
 
