@@ -50,7 +50,7 @@ def _cvxpy_solve(X, gamma, W, p):
     Y = cp.Variable((n, d))
     obj = 0.5 * cp.sum_squares(Y - X) + gamma * cp.sum(cp.multiply(w, cp.norm(D @ Y, p, axis=1)))
     prob = cp.Problem(cp.Minimize(obj))
-    prob.solve(solver=cp.CLARABEL, tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9)
+    prob.solve(solver=cp.CLARABEL, tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10)
     return Y.value
 
 
@@ -504,7 +504,7 @@ def test_graph_cache_never_serves_stale_or_unvalidated_weights():
     with pytest.raises(ValueError, match="weights"):
         solve_cvc(np.c_[X4, X4], 1.0, D)
     D[0, 1] = D[1, 0] = 2.0  # valid again, but no longer constant: generic ADMM, not the closed form
-    assert solve_cvc(np.c_[X4, X4], 1.0, D).method == "admm"
+    assert solve_cvc(np.c_[X4, X4], 1.0, D).method.split("+")[0] == "fast"  # not "fast-complete"
 
 
 def test_path_results_do_not_depend_on_the_cache():

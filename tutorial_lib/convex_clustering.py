@@ -17,7 +17,16 @@ Solvers (chosen automatically by :func:`solve_cvc`):
 * ``"isotonic"``: one feature and constant weights. Sorting ``x`` turns the penalty into a
   linear function and CVC into isotonic regression of ``x_(i) - gamma*c*(2i - n - 1)``
   (course NOTES fact 6). Exact, :math:`O(n\log n)`.
-* ``"admm"``: ADMM on the edge splitting :math:`v_e = y_i - y_j` (Chi & Lange 2015) with
+* ``"fast"`` (the default for ``d > 1`` or non-constant weights): the ADMM below plus the
+  *fusion polish* of :mod:`tutorial_lib._cvc_fast` for ``p = 2``: the partition ADMM's split
+  variable fuses is solved exactly as a reduced problem on the cluster centroids (damped
+  Newton, clusters that meet are merged as in CCMM, Touw, Groenen & Terada 2024), and lifted
+  back with exact fusions, exact between-cluster subgradients and within-cluster multipliers
+  found by a semismooth Newton flow solve. The lifted point is returned only if its own KKT
+  residual and duality gap meet ``tol``; otherwise ADMM goes on. Along a path with growing
+  ``gamma`` the warm start's partition is tried first (often no ADMM iteration is needed).
+* ``"admm"``: the reference ADMM (readable, kept for teaching and cross-checks): ADMM on the
+  edge splitting :math:`v_e = y_i - y_j` (Chi & Lange 2015) with
   over-relaxation and residual balancing. The Y-step solves :math:`(I + \sigma L)Y = R`, with
   ``L`` the (unweighted) Laplacian of the weight graph, by a sparse LU factorisation reused
   until ``sigma`` changes; for constant dense weights (complete graph) the closed form
@@ -35,11 +44,12 @@ Solvers (chosen automatically by :func:`solve_cvc`):
   solve uses no edges; validating the dense ``(n, n)`` input and the fusion check still read its
   ``n(n-1)/2`` pairs once, the same order as the input itself.)
 
-Every ADMM result carries an honest certificate: the relative KKT residual (as in SSNAL, the
+Every iterative result carries an honest certificate: the relative KKT residual (as in SSNAL, the
 max of the relative stationarity and complementarity residuals, but normalised by the centred
 data norm so that it is invariant to translating and rescaling the data) and the duality gap
-:math:`P(Y) - D(\Lambda)` of a feasible dual, which bounds the distance to the true solution
-by :math:`\|Y - Y^*\|_F \le \sqrt{2\,\mathrm{gap}}` (the objective is 1-strongly convex).
+:math:`P(Y) - D(\Lambda)` of the multipliers rescaled into the dual ball (never clamped; a bound
+on its rounding error is included), which bounds the distance to the true solution by
+:math:`\|Y - Y^*\|_F \le \sqrt{2\,\mathrm{gap}}` (the objective is 1-strongly convex).
 
 Clusters are read off by :func:`fusion_partition` / :func:`fusion_labels`: connected components
 of the weight graph restricted to edges with :math:`\|y_i - y_j\|_2 \le \tau\cdot\text{scale}`,
@@ -57,10 +67,23 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import isotonic_regression
-from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
-from scipy.sparse.linalg import splu
+from scipy.linalg.lapack import dpotrf, dpotrs
+from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from ._cvc_core import (
+    EdgeOperator,
+    canonical_labels,
+    components,
+    fro,
+    gap_ok,
+    project_dual_ball,
+    project_l1_rows,
+    prox_norm,
+    rownorm,
+    spd_lu,
+)
+from ._cvc_fast import fast_admm
 from ._progress import progress
 from ._validation import (
     check_choice,
@@ -89,8 +112,6 @@ __all__ = [
     "recovery_view",
 ]
 
-# ADMM settings: over-relaxation, residual balancing (ratio mu, factor tau)
-_ALPHA, _MU, _TAU = 1.6, 10.0, 2.0
 
 
 # ----------------------------------------------------------------------------------------
@@ -107,58 +128,11 @@ def _check_p(p, name="p"):
     return np.inf if p == np.inf else int(p)
 
 
-def _rownorm(V, p):
-    """Row-wise p-norm of an (m, d) array."""
-    if V.shape[0] == 0:
-        return np.zeros(0)
-    if p == 2:
-        return np.sqrt(np.einsum("ij,ij->i", V, V))
-    if p == 1:
-        return np.abs(V).sum(axis=1)
-    return np.abs(V).max(axis=1)
-
-
-def _project_l1_rows(V, t):
-    """Euclidean projection of every row of ``V`` onto the l1 ball of radius ``t[row]``.
-
-    Sort-based rule of Duchi et al. (2008), vectorised over rows.
-    """
-    A = np.abs(V)
-    out = V.copy()
-    outside = A.sum(axis=1) > t
-    if not np.any(outside):
-        return out
-    Ao, to = A[outside], t[outside]
-    U = -np.sort(-Ao, axis=1)
-    css = np.cumsum(U, axis=1) - to[:, None]
-    k = np.arange(1, U.shape[1] + 1)
-    cond = U - css / k > 0
-    rho = U.shape[1] - np.argmax(cond[:, ::-1], axis=1)  # last index where cond holds (1-based)
-    theta = css[np.arange(U.shape[0]), rho - 1] / rho
-    out[outside] = np.sign(V[outside]) * np.maximum(Ao - theta[:, None], 0.0)
-    return out
-
-
-def _project_dual_ball(Z, t, p):
-    """Project each row z_e onto {||z||_q <= t_e}, q the conjugate exponent of p."""
-    if p == 2:
-        nrm = _rownorm(Z, 2)
-        scale = np.minimum(1.0, t / np.maximum(nrm, 1e-300))
-        return Z * scale[:, None]
-    if p == 1:
-        return np.clip(Z, -t[:, None], t[:, None])
-    return _project_l1_rows(Z, t)
-
-
-def _prox_norm(V, t, p):
-    """Row-wise prox of t_e * ||.||_p (Moreau: v - projection onto the dual-norm ball)."""
-    if p == 2:
-        nrm = _rownorm(V, 2)
-        shrink = np.maximum(0.0, 1.0 - t / np.maximum(nrm, 1e-300))
-        return V * shrink[:, None]
-    if p == 1:
-        return np.sign(V) * np.maximum(np.abs(V) - t[:, None], 0.0)
-    return V - _project_l1_rows(V, t)
+# the kernels live in _cvc_core (shared by the engines); these names are kept for old callers
+_rownorm = rownorm
+_project_l1_rows = project_l1_rows
+_project_dual_ball = project_dual_ball
+_prox_norm = prox_norm
 
 
 # ----------------------------------------------------------------------------------------
@@ -182,7 +156,7 @@ def uniform_weights(n):
     return np.ones((n, n)) - np.eye(n)
 
 
-def _sq_knn_distances(X, n_neighbors):
+def _sq_knn_distances(X, n_neighbors, return_index=False):
     from sklearn.neighbors import NearestNeighbors
 
     nn = NearestNeighbors(n_neighbors=n_neighbors + 1).fit(X)
@@ -196,7 +170,93 @@ def _sq_knn_distances(X, n_neighbors):
         d2.append(dist[:, k] ** 2)
     rows, cols, d2 = np.concatenate(rows), np.concatenate(cols), np.concatenate(d2)
     keep = rows != cols
+    if return_index:
+        return rows[keep], cols[keep], d2[keep], nn
     return rows[keep], cols[keep], d2[keep]
+
+
+def _find(parent, a):
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+_BRIDGE_K_MAX = 64
+
+
+def _offer(best_d, best_i, best_j, comps, d, i, j):
+    """Keep, per component, the shortest candidate edge (ties: smallest (i, j))."""
+    if comps.size == 0:
+        return
+    order = np.lexsort((j, i, d))
+    cs, at = np.unique(comps[order], return_index=True)
+    sel = order[at]
+    better = d[sel] < best_d[cs]
+    cs, sel = cs[better], sel[better]
+    best_d[cs], best_i[cs], best_j[cs] = d[sel], i[sel], j[sel]
+
+
+def _bridges(X, comp, nn):
+    """Shortest edges joining the components ``comp`` of a graph on the points ``X``.
+
+    Boruvka rounds on the components: each round finds, for every component, its nearest
+    point outside it (exact nearest-neighbour queries on the fitted tree ``nn``, with ``k``
+    doubled only for the points whose ``k`` nearest neighbours are all inside their own
+    component and that could still beat their component's best candidate, up to k = 64, then
+    one exact query against a tree of the points outside each unresolved component), adds those edges
+    in increasing length through a union-find and merges. With distinct distances the result
+    is the minimum spanning tree of the components under the closest-pair distance, i.e. the
+    cross-component edges of the Euclidean minimum spanning tree; memory stays O(n k).
+    """
+    from sklearn.neighbors import KDTree
+
+    n = X.shape[0]
+    comp = np.asarray(comp).copy()
+    extra_r, extra_c = [], []
+    while True:
+        comp = np.unique(comp, return_inverse=True)[1].ravel()
+        n_comp = int(comp.max()) + 1
+        if n_comp == 1:
+            break
+        best_d = np.full(n_comp, np.inf)
+        best_i = np.full(n_comp, -1)
+        best_j = np.full(n_comp, -1)
+        pending = np.arange(n)
+        k = min(n, 8)
+        while pending.size:
+            dist, ind = nn.kneighbors(X[pending], n_neighbors=k)
+            outside = comp[ind] != comp[pending][:, None]
+            found = outside.any(axis=1)
+            first = np.argmax(outside, axis=1)
+            rows = np.flatnonzero(found)
+            _offer(best_d, best_i, best_j, comp[pending[rows]], dist[rows, first[rows]],
+                   pending[rows], ind[rows, first[rows]])
+            # points with no outside neighbour yet: their outside distance exceeds dist[:, -1]
+            rest = np.flatnonzero(~found)
+            keep = rest[dist[rest, -1] < best_d[comp[pending[rest]]]]
+            pending = pending[keep]
+            if k >= min(n, _BRIDGE_K_MAX):
+                break
+            k = min(n, 2 * k)
+        # points deep inside large components: one exact query per unresolved component, on
+        # a tree of the points outside it
+        for c in np.unique(comp[pending]):
+            inside = comp == c
+            mine = pending[comp[pending] == c]
+            others = np.flatnonzero(~inside)
+            dist, ind = KDTree(X[others]).query(X[mine], k=1)
+            _offer(best_d, best_i, best_j, np.full(mine.size, c), dist[:, 0], mine, others[ind[:, 0]])
+        parent = np.arange(n_comp)
+        for c in np.argsort(best_d, kind="stable"):
+            i, j = best_i[c], best_j[c]
+            a, b = _find(parent, comp[i]), _find(parent, comp[j])
+            if a != b:
+                parent[a] = b
+                extra_r.append(i)
+                extra_c.append(j)
+        comp = np.array([_find(parent, c) for c in range(n_comp)])[comp]
+    return np.array(extra_r, dtype=np.int64), np.array(extra_c, dtype=np.int64)
 
 
 def phi_from_scale(X, n_neighbors=10, target=0.5):
@@ -250,8 +310,9 @@ def knn_gaussian_weights(X, n_neighbors=10, phi=0.5, *, connect=False):
         Bandwidth; ``"scale"`` uses :func:`phi_from_scale` (median kNN weight 1/2).
     connect : bool, default False
         If True and the kNN graph has several connected components, add the shortest edges
-        joining them (the cross-component edges of a Euclidean minimum spanning tree, added
-        in Kruskal order), so the weight graph is connected. Needs O(n^2) memory.
+        joining them (the cross-component edges of a Euclidean minimum spanning tree), so the
+        weight graph is connected. Found by nearest-neighbour queries between components
+        (Boruvka rounds), in O(n k) memory: no n x n distance matrix.
 
     Returns
     -------
@@ -269,35 +330,12 @@ def knn_gaussian_weights(X, n_neighbors=10, phi=0.5, *, connect=False):
     phi = check_positive(phi, "phi")
     if not isinstance(connect, (bool, np.bool_)):
         raise TypeError(f"connect must be a bool, got {type(connect).__name__}")
-    rows, cols, d2 = _sq_knn_distances(X, n_neighbors)
+    rows, cols, d2, nn = _sq_knn_distances(X, n_neighbors, return_index=True)
     if connect:
         A = sp.csr_matrix((np.ones_like(d2), (rows, cols)), shape=(n, n))
         n_comp, comp = connected_components(A, directed=False)
         if n_comp > 1:
-            from scipy.spatial.distance import pdist, squareform
-
-            D = squareform(pdist(X))
-            # exact ties at distance 0 would be dropped by the sparse MST: nudge them up
-            D[(D == 0) & ~np.eye(n, dtype=bool)] = 1e-300
-            mst = minimum_spanning_tree(D).tocoo()
-            order = np.argsort(mst.data, kind="stable")
-            parent = np.arange(n_comp)
-
-            def find(a):
-                while parent[a] != a:
-                    parent[a] = parent[parent[a]]
-                    a = parent[a]
-                return a
-
-            extra_r, extra_c = [], []
-            for e in order:
-                i, j = mst.row[e], mst.col[e]
-                a, b = find(comp[i]), find(comp[j])
-                if a != b:
-                    parent[a] = b
-                    extra_r.append(i)
-                    extra_c.append(j)
-            extra_r, extra_c = np.array(extra_r), np.array(extra_c)
+            extra_r, extra_c = _bridges(X, comp, nn)
             rows = np.concatenate([rows, extra_r])
             cols = np.concatenate([cols, extra_c])
             d2 = np.concatenate([d2, np.sum((X[extra_r] - X[extra_c]) ** 2, axis=1)])
@@ -473,17 +511,8 @@ class FusionResult:
     threshold: float
 
 
-def _components(n, i, j, mask):
-    A = sp.csr_matrix((np.ones(int(mask.sum())), (i[mask], j[mask])), shape=(n, n))
-    _, lab = connected_components(A, directed=False)
-    return _canonical(lab)
-
-
-def _canonical(lab):
-    _, first, inv = np.unique(lab, return_index=True, return_inverse=True)
-    rank = np.empty(first.shape[0], dtype=np.int64)
-    rank[np.argsort(first)] = np.arange(first.shape[0])
-    return rank[inv.ravel()]
+_components = components
+_canonical = canonical_labels
 
 
 def _fusion(Y, g, tau, scale):
@@ -580,6 +609,8 @@ class CVCSolution:
         rescaled (with ``1 + ||X||`` tiny-scale data would "converge" with a useless solution).
         0 for the exact 1-D path.
     n_iter : int
+        Iterations of ADMM (0 when the fast engine's first polish, from the warm start's
+        partition, was already certified; the polish's own Newton steps are not counted).
     converged : bool
         ``kkt_residual <= tol`` and ``duality_gap <= tol * |objective|`` (so the objective is
         within ``tol`` relative of the optimum); always True for the exact path.
@@ -588,15 +619,20 @@ class CVCSolution:
     fusion_stable : bool
         Partition unchanged over a decade of the fusion tolerance.
     duality_gap : float
-        ``P(Y) - D(Lam) >= 0`` for a dual-feasible ``Lam``; ``||Y - Y*||_F <= sqrt(2 gap)``.
+        ``P(Y) - D(Lam)`` for the multipliers ``dual`` (rescaled into the dual ball, so
+        feasible), plus a bound on its rounding error: an upper bound on ``P(Y) - P*``, never
+        clamped; ``||Y - Y*||_F <= sqrt(2 gap)``.
     method : str
-        ``"isotonic"``, ``"admm-complete"`` or ``"admm"``.
+        ``"isotonic"``, ``"fast"``, ``"fast-complete"`` (constant dense weights), either with
+        ``"+polish"`` when the fusion polish produced the answer (clusters exactly fused),
+        ``"admm-complete"`` or ``"admm"``.
     gamma : float
     p : int or float
     sigma : float
         Final ADMM penalty parameter (reused by warm starts).
     dual : ndarray (n_edges, n_features) or None
-        ADMM multipliers ``Lam`` (one row per edge ``i < j``), reused by warm starts.
+        Multipliers ``Lam`` (one row per edge ``i < j``, in the dual ball
+        ``||lam_e||_q <= gamma w_e``) that certify ``duality_gap``; reused by warm starts.
     """
 
     Y: np.ndarray
@@ -661,17 +697,21 @@ def cvc_1d_uniform(x, gamma):
 class _LinearSolver:
     """Solves (I + sigma L) Y = R for the unweighted Laplacian L of the edge graph.
 
-    General graphs: sparse LU of ``I + sigma L``, kept on the (cached) graph for the last few
-    ``sigma`` values so warm-started solves on the same weights do not refactorise. Complete
+    General graphs: a factorisation of ``I + sigma L``, kept on the (cached) graph for the last
+    few ``sigma`` values so warm-started solves on the same weights do not refactorise: a dense
+    Cholesky factor (LAPACK ``potrf``/``potrs``) for small graphs (``dense=True`` and
+    ``n <= 300``), where it is cheaper to build than a sparse LU, else a sparse LU. Complete
     graph with constant weights: ``L = nI - 11^T`` and the closed form needs no factorisation.
     """
 
     _N_LU = 4
+    _DENSE_MAX_N = 300
 
-    def __init__(self, g):
+    def __init__(self, g, dense=False):
         self.g = g
         self.sigma = None
         self._lu = None
+        self.dense = bool(dense) and g.n <= self._DENSE_MAX_N
 
     def set_sigma(self, sigma):
         if sigma == self.sigma:
@@ -679,100 +719,46 @@ class _LinearSolver:
         self.sigma = sigma
         if self.g.constant is None:
             with _CACHE_LOCK:
-                cache = self.g.__dict__.setdefault("_lu_cache", OrderedDict())
+                name = "_chol_cache" if self.dense else "_lu_cache"
+                cache = self.g.__dict__.setdefault(name, OrderedDict())
                 if sigma in cache:
                     cache.move_to_end(sigma)
                 else:
-                    M = (sp.identity(self.g.n, format="csc") + sigma * self.g.L).tocsc()
-                    cache[sigma] = splu(M, permc_spec="MMD_AT_PLUS_A")
+                    cache[sigma] = self._factor(sigma)
                     while len(cache) > self._N_LU:
                         cache.popitem(last=False)
                 self._lu = cache[sigma]
+
+    def _factor(self, sigma):
+        if self.dense:
+            M = sigma * self.g.L.toarray()
+            M[np.diag_indices_from(M)] += 1.0
+            c, info = dpotrf(M, lower=True, clean=False)
+            if info != 0:  # cannot happen for I + sigma L (positive definite); be safe anyway
+                raise np.linalg.LinAlgError("Cholesky factorisation of I + sigma L failed")
+            return c
+        return spd_lu(sp.identity(self.g.n, format="csc") + sigma * self.g.L)
 
     def solve(self, R):
         if self.g.constant is not None:
             m = R.mean(axis=0, keepdims=True)
             return m + (R - m) / (1.0 + self.sigma * self.g.n)
+        if self.dense:
+            return dpotrs(self._lu, R, lower=True)[0]
         return self._lu.solve(R)
 
 
-def _kkt(X, Y, Lam, BY, BtLam, t, p, normX):
-    stat = _fro(Y - X + BtLam) / normX
-    comp = _fro(BY - _prox_norm(BY + Lam, t, p)) / (normX + _fro(BY) + _fro(Lam))
-    return float(max(stat, comp))
+_gap_ok = gap_ok
+_fro = fro
 
 
-def _gap_ok(gap, primal, tol, normX):
-    return gap <= tol * max(abs(primal), 1e-12 * normX ** 2)
-
-
-def _fro(A):
-    """Frobenius norm without BLAS (BLAS threads thrash on a shared, loaded machine)."""
-    return float(np.sqrt(np.einsum("ij,ij->", A, A)))
-
-
-def _dual_objective(X, BtLam):
-    return float(np.einsum("ij,ij->", X, BtLam) - 0.5 * np.einsum("ij,ij->", BtLam, BtLam))
-
-
-def _admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, check_every=10):
-    n, d = X.shape
-    B, Bt = g.B, g.Bt
-    t = gamma * g.w
-    normX = _fro(X - X.mean(axis=0)) or 1.0  # centred: translation- and scale-invariant
-    # a unit-free start: 1 / (mean degree); residual balancing moves sigma within
-    # [base / 1e3, base * 1e3] (warm starts keep the previous sigma inside that range)
-    base = 1.0 / max(1.0, 2.0 * g.n_edges / n)
-    lo_sigma, hi_sigma = base * 1e-3, base * 1e3
-    sigma = base if sigma0 is None else float(np.clip(sigma0, lo_sigma, hi_sigma))
-    solver = _LinearSolver(g)
-    solver.set_sigma(sigma)
-    Y = X.copy() if Y0 is None else Y0.copy()
-    BY = B @ Y
-    if Lam0 is not None:
-        Lam = _project_dual_ball(Lam0, t, p)
-    else:
-        Lam = np.zeros((g.n_edges, d))
-    V = _prox_norm(BY + Lam / sigma, t / sigma, p)
-    alpha = _ALPHA  # over-relaxation
-    mu, tau_incr, n_changes, max_changes = _MU, _TAU, 0, 40
-    kkt = np.inf
-    it = 0
-    for it in range(1, max_iter + 1):
-        # one over-relaxed ADMM step; Lam = sigma * (u - prox(u)) always lies in the dual ball,
-        # so (Y, Lam) can be certified by the KKT residual and the duality gap
-        Y = solver.solve(X + Bt @ (sigma * V - Lam))
-        BY = B @ Y
-        BYh = alpha * BY + (1.0 - alpha) * V
-        V_old = V
-        V = _prox_norm(BYh + Lam / sigma, t / sigma, p)
-        Lam = Lam + sigma * (BYh - V)
-        if it % check_every == 0 or it == max_iter:
-            BtLam = Bt @ Lam
-            kkt = _kkt(X, Y, Lam, BY, BtLam, t, p, normX)
-            if kkt <= tol:
-                primal = _objective(X, Y, gamma, g, p)
-                if _gap_ok(primal - _dual_objective(X, BtLam), primal, tol, normX):
-                    break
-            # residual balancing (Boyd et al. 2011, sec. 3.4.1)
-            r = _fro(BY - V)
-            s = sigma * _fro(Bt @ (V - V_old))
-            if n_changes < max_changes:
-                new_sigma = sigma
-                if r > mu * s and sigma * tau_incr <= hi_sigma:
-                    new_sigma = sigma * tau_incr
-                elif s > mu * r and sigma / tau_incr >= lo_sigma:
-                    new_sigma = sigma / tau_incr
-                if new_sigma != sigma:
-                    sigma = new_sigma
-                    solver.set_sigma(sigma)
-                    n_changes += 1
-    BtLam = Bt @ Lam
-    kkt = _kkt(X, Y, Lam, BY, BtLam, t, p, normX)
-    primal = _objective(X, Y, gamma, g, p)
-    gap = max(0.0, primal - _dual_objective(X, BtLam))  # Lam is dual-feasible by construction
-    converged = bool(kkt <= tol and _gap_ok(gap, primal, tol, normX))
-    return Y, Lam, it, kkt, gap, converged, sigma
+def _admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0):
+    """The reference ADMM: the loop of :func:`tutorial_lib._cvc_fast.fast_admm` without the
+    fusion polish, with the sparse LU of ``I + sigma L`` (or the closed form)."""
+    ops = EdgeOperator(X.shape[0], g.i, g.j)
+    Y, Lam, it, kkt, gap, conv, sigma, _ = fast_admm(
+        X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, _LinearSolver(g), ops, use_polish=False)
+    return Y, Lam, it, kkt, gap, conv, sigma
 
 
 def _check_init(init, shape):
@@ -816,9 +802,11 @@ def solve_cvc(X, gamma, weights, p=2, tol=1e-6, max_iter=20000, init=None, *,
         Warm start (a previous solution also passes its multipliers and ``sigma``).
     fusion_tol : float > 0, default 1e-4
         Relative tolerance ``tau`` of :func:`fusion_partition`, with ``scale`` taken from ``X``.
-    method : {"auto", "admm"}
+    method : {"auto", "fast", "admm"}
         ``"auto"`` uses the exact isotonic path for one feature and constant weights
-        (NOTES fact 6), ADMM otherwise; ``"admm"`` forces ADMM (to cross-check).
+        (NOTES fact 6) and the fast engine (ADMM + fusion polish, see the module docstring)
+        otherwise; ``"fast"`` forces the fast engine, ``"admm"`` the reference ADMM (to
+        cross-check). All three return the same certificate.
 
     Returns
     -------
@@ -832,7 +820,7 @@ def solve_cvc(X, gamma, weights, p=2, tol=1e-6, max_iter=20000, init=None, *,
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     fusion_tol = check_positive(fusion_tol, "fusion_tol")
-    check_choice(method, "method", ("auto", "admm"))
+    check_choice(method, "method", ("auto", "admm", "fast"))
     g = _graph_from_weights(weights, n)
     Y0, Lam0, sigma0 = _check_init(init, X.shape)
     if Lam0 is not None and Lam0.shape != (g.n_edges, d):
@@ -847,9 +835,18 @@ def solve_cvc(X, gamma, weights, p=2, tol=1e-6, max_iter=20000, init=None, *,
     elif d == 1 and g.constant is not None and method == "auto":
         Y = _isotonic_1d(X[:, 0], gamma * g.constant)[:, None]
         kkt, it, gap, lam, sigma, meth, conv = 0.0, 1, 0.0, None, 1.0, "isotonic", True
-    else:
+    elif method == "admm":
         Y, lam, it, kkt, gap, conv, sigma = _admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0)
         meth = "admm-complete" if g.constant is not None else "admm"
+    else:
+        solver = _LinearSolver(g, dense=True)
+        ops = EdgeOperator(n, g.i, g.j)
+        # the warm start's fusions predict the partition when gamma grows (clusters merge);
+        # when it shrinks clusters split and the prediction would only cost a failed attempt
+        predict = not isinstance(init, CVCSolution) or init.gamma <= gamma
+        Y, lam, it, kkt, gap, conv, sigma, polished = fast_admm(
+            X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, solver, ops, predict=predict)
+        meth = ("fast-complete" if g.constant is not None else "fast") + ("+polish" if polished else "")
     fus = _fusion(Y, g, fusion_tol, scale)
     return CVCSolution(
         Y=Y, labels=fus.labels, n_clusters=fus.n_clusters,
