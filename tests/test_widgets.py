@@ -63,6 +63,56 @@ def test_render_is_deterministic_and_in_place():
     assert fig.figure is figure_before and fig.figure.axes == axes_before and list(fig.axes[0].lines) == [line]
 
 
+def _two_panels(declare):
+    fig = LiveFigure(1, 2, figsize=(5, 2), dpi=60)
+    left, right = fig.axes
+    left.axvline(0.5, color="0.6", zorder=1)
+    (line,) = left.plot([0, 1], [0, 0], zorder=3)
+    bars = right.bar(["a", "b"], [1, 2])
+    left.set(xlim=(0, 1), ylim=(-2, 2), xlabel="x", title="static title")
+    right.set_ylim(0, 5)
+    if declare:
+        fig.dynamic(line, bars, right.title)
+    return fig, line, bars, right
+
+
+def _update(parts, k):
+    fig, line, bars, right = parts
+    line.set_ydata([0, k])
+    bars[0].set_height(k + 1)
+    right.set_title(f"state {k}")
+    return fig.render()
+
+
+def test_dynamic_artists_are_blitted_with_the_same_picture_as_a_full_draw():
+    blitted, full = _two_panels(True), _two_panels(False)
+    for k in (1, -1, 2):
+        assert np.array_equal(_pixels(_update(blitted, k)), _pixels(_update(full, k)))
+    # limits changed by the draw function: the cached background is redrawn
+    for parts in (blitted, full):
+        parts[0].axes[0].set_xlim(0, 2)
+    assert np.array_equal(_pixels(_update(blitted, 0)), _pixels(_update(full, 0)))
+
+
+def test_undeclared_changes_need_invalidate():
+    blitted, full = _two_panels(True), _two_panels(False)
+    _update(blitted, 1), _update(full, 1)
+    for parts in (blitted, full):
+        parts[0].axes[0].set_xlabel("a new static label")
+    assert not np.array_equal(_pixels(_update(blitted, 1)), _pixels(_update(full, 1)))   # stale, as documented
+    blitted[0].invalidate()
+    assert np.array_equal(_pixels(_update(blitted, 1)), _pixels(_update(full, 1)))
+
+
+def test_dynamic_rejects_foreign_artists():
+    fig, other = LiveFigure(), LiveFigure()
+    (line,) = other.ax.plot([0, 1])
+    with pytest.raises(ValueError, match="does not belong"):
+        fig.dynamic(line)
+    with pytest.raises(TypeError):
+        fig.dynamic("a line")
+
+
 def test_live_figure_is_not_a_pyplot_figure():
     import matplotlib.pyplot as plt
     before = plt.get_fignums()

@@ -9,7 +9,9 @@ wires controls to it with :class:`LiveWidget`, which
   persistent :class:`LiveFigure` **in place** (``set_data``, ``set_offsets``,
   ``set_height``, ``set_text``, ...) instead of building a new figure,
 * renders that figure once to PNG and puts the bytes into an ``ipywidgets.Image``
-  (the browser swaps the picture; nothing flickers, no output area is cleared),
+  (the browser swaps the picture; nothing flickers, no output area is cleared); with the
+  changing artists declared (:meth:`LiveFigure.dynamic`) only they are redrawn, over a
+  cached picture of the rest (blitting: 4-10 times faster than a full draw),
 * shows the draw function's optional text below the figure, and an error there, in
   red, if the state or draw function raises on a move.
 
@@ -60,7 +62,9 @@ from typing import Any
 import ipywidgets
 import numpy as np
 import PIL.Image
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.container import Container
 from matplotlib.figure import Figure
 
 __all__ = [
@@ -89,6 +93,13 @@ _HINT_HTML = (
     f".jupyter-widgets-disconnected .{CLASS_HINT}{{display:block;color:#8a4b00;font-style:italic}}</style>"
     f"<span class='{CLASS_HINT}'>{html.escape(STATIC_HINT)}</span>"
 )
+
+
+def _root_figure(artist):
+    try:
+        return artist.get_figure(root=True)
+    except TypeError:  # matplotlib < 3.10: `figure` is the root figure
+        return artist.figure
 
 
 class LiveFigure:
@@ -148,21 +159,69 @@ class LiveFigure:
             width=f"{px_width}px", max_width="100%", height="auto"))
         self.image.add_class(CLASS_FIGURE)
         self.png = b""
+        self._dynamic: list = []
+        self._background = self._background_key = None
 
     @property
     def ax(self):
         """The first axes of the figure."""
         return np.ravel(self.axes)[0] if isinstance(self.axes, np.ndarray) else self.axes
 
+    def dynamic(self, *artists):
+        """Declare the artists the draw function changes; return them (one artist, or a tuple).
+
+        Once artists are declared, a render redraws only them, over a cached picture of
+        everything else (blitting: about 4 times faster than a full draw for two panels
+        with ticks, labels and a legend). The cached picture is redrawn when the limits
+        of an axes change; call :meth:`invalidate` after changing anything else that is
+        not declared (a static label, a colour). Declared artists are drawn above the
+        others, in the order given. Containers (``ax.bar``'s ``BarContainer``, lists)
+        are unpacked; an axes title is ``ax.title``.
+        """
+        flat = []
+        for item in artists:
+            if isinstance(item, Artist):
+                flat.append(item)
+            elif isinstance(item, (list, tuple, Container)):
+                flat.extend(a for a in item if isinstance(a, Artist))
+            else:
+                raise TypeError(f"dynamic() takes matplotlib artists, got {type(item).__name__}")
+        for artist in flat:
+            if _root_figure(artist) is not self.figure:
+                raise ValueError(f"{artist!r} does not belong to this LiveFigure")
+            artist.set_animated(True)  # skipped by full draws: the cached picture is the rest
+            if artist not in self._dynamic:
+                self._dynamic.append(artist)
+        self.invalidate()
+        return artists[0] if len(artists) == 1 else artists
+
+    def invalidate(self) -> None:
+        """Redraw everything at the next render (after changing an artist not declared dynamic)."""
+        self._background = self._background_key = None
+
+    def _static_key(self):
+        return (tuple(tuple(ax.viewLim.bounds) for ax in self.figure.axes),
+                tuple(self.figure.get_size_inches()), self.figure.dpi)
+
     def render(self) -> bytes:
         """Draw the figure, encode it as PNG, show it in :attr:`image` and return the bytes."""
         if self._tight_layout_pending:
             self.figure.tight_layout()
             self._tight_layout_pending = False
-        # One Agg draw and a Pillow encode: `savefig` would draw the figure twice. The PNG has no
-        # metadata, so the stored picture does not change with the matplotlib version string.
+        # One Agg draw (or a blit of the dynamic artists) and a Pillow encode: `savefig` would draw
+        # the figure twice. The PNG has no metadata, so it does not change with matplotlib's version.
         canvas = self.figure.canvas
-        canvas.draw()
+        if not self._dynamic:
+            canvas.draw()
+        else:
+            key = self._static_key()
+            if self._background is None or key != self._background_key:
+                canvas.draw()
+                self._background, self._background_key = canvas.copy_from_bbox(self.figure.bbox), key
+            else:
+                canvas.restore_region(self._background)
+            for artist in self._dynamic:
+                self.figure.draw_artist(artist)
         buffer = io.BytesIO()
         PIL.Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).save(buffer, format="png")
         self.png = buffer.getvalue()
