@@ -13,7 +13,7 @@ RUN_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 TUTORIAL_L
 NBVAL_OPTS := -p no:cacheprovider --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
               -n $(NB_WORKERS) --dist loadfile --nbval-cell-timeout 300
 
-.PHONY: lab test unit-tests nbval notebooks exercises benchmarks venv clean
+.PHONY: lab test unit-tests nbval notebooks exercises benchmarks venv clean browser-test
 
 venv: $(STAMP)
 
@@ -45,6 +45,17 @@ notebooks: $(STAMP) exercises
 # Regenerate the exercise sheets from the solution notebooks (one source).
 exercises: $(STAMP)
 	$(BIN)/python -m tutorial_lib.authoring exercises
+
+# Every lesson in headless Chromium (Debian's `chromium` package) driven by Playwright: runs all cells,
+# moves one control of each widget; screenshots and timings in browser-artifacts/. Not part of `make test`.
+BROWSER_STAMP := $(VENV)/.browser-installed
+$(BROWSER_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[browser]'
+	touch $(BROWSER_STAMP)
+
+browser-test: $(BROWSER_STAMP)
+	@test -x /usr/bin/chromium || { echo "browser-test needs Chromium: apt-get install -y chromium"; exit 1; }
+	BROWSER_TEST=1 $(BIN)/python -m pytest -p no:cacheprovider tests/browser
 
 benchmarks: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
