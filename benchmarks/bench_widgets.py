@@ -163,6 +163,7 @@ def measure_notebook(path: Path, n_values=6, repeats=1, timeout=600) -> dict:
     all_times = [t for e in measured for t in e["times_ms"]]
     return {
         "notebook": path.name,
+        "path": _display_path(path),
         "controls": len(controls),
         "measured_controls": len(measured),
         "moves": len(all_times),
@@ -180,6 +181,13 @@ def measure_notebook(path: Path, n_values=6, repeats=1, timeout=600) -> dict:
         "git_commit": _git_commit(),
         "load_average_before": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:  # a notebook outside the repository (e.g. an older version of a lesson)
+        return str(path)
 
 
 def _git_commit():
@@ -248,8 +256,8 @@ def main(argv=None) -> int:
     print_report(results, baseline)
 
     saved = json.loads(args.output.read_text()) if args.output.exists() else {}
-    by_name = {r["notebook"]: r for r in saved.get("notebooks", [])}
-    by_name.update({r["notebook"]: r for r in results})
+    by_name = {r.get("path", r["notebook"]): r for r in saved.get("notebooks", [])}
+    by_name.update({r["path"]: r for r in results})
     saved.update({
         "benchmark": "benchmarks/bench_widgets.py",
         "budget": {"median_ms": BUDGET_MEDIAN_MS, "slowest_ms": BUDGET_SLOWEST_MS},
