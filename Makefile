@@ -20,7 +20,7 @@ NBVAL_OPTS := -p no:cacheprovider --nbval-current-env --nbval-sanitize-with test
 SUPPORTED_PYTHON := 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else \
     "The course is tested on Python 3.11-3.13; this is %d.%d. Run e.g. make PYTHON=python3.12 ..." % v)'
 
-.PHONY: lab my-work test unit-tests nbval nbval-strict nbval-lax notebooks exercises benchmarks venv lock clean
+.PHONY: lab my-work test unit-tests nbval nbval-strict nbval-lax notebooks exercises benchmarks venv lock clean browser-test
 
 venv: $(STAMP)
 
@@ -38,7 +38,7 @@ lock:
 	rm -rf .venv-lock
 	$(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet --upgrade pip
-	.venv-lock/bin/python -m pip install --quiet -e '.[test]'
+	.venv-lock/bin/python -m pip install --quiet -e '.[test,browser]'
 	{ echo "# Exact versions of every package the course installs (the set that produced the stored notebook outputs)."; \
 	  echo "# Python 3.11-3.13. Refresh with \`make lock\`, then \`make notebooks\` and commit both. Do not edit by hand."; \
 	  .venv-lock/bin/python -m pip freeze --all --exclude-editable | grep -v -i '^setuptools=='; } > $(LOCK).new
@@ -85,6 +85,17 @@ notebooks: $(STAMP) exercises
 # sheet that was edited since it was generated (e.g. holds answers); FORCE=1 overwrites anyway.
 exercises: $(STAMP)
 	$(BIN)/python -m tutorial_lib.authoring exercises $(if $(filter 1,$(FORCE)),--force,)
+
+# Every lesson in headless Chromium (Debian's `chromium` package) driven by Playwright: runs all cells,
+# moves one control of each widget; screenshots and timings in browser-artifacts/. Not part of `make test`.
+BROWSER_STAMP := $(VENV)/.browser-installed
+$(BROWSER_STAMP): $(STAMP) pyproject.toml $(LOCK)
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[browser]'
+	touch $(BROWSER_STAMP)
+
+browser-test: $(BROWSER_STAMP)
+	@test -x /usr/bin/chromium || { echo "browser-test needs Chromium: apt-get install -y chromium"; exit 1; }
+	BROWSER_TEST=1 $(BIN)/python -m pytest -p no:cacheprovider tests/browser
 
 benchmarks: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done

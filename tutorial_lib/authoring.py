@@ -192,7 +192,10 @@ def execute_notebook(path, timeout=600, kernel_name="python3") -> None:
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
+    # store_widget_state: the notebook keeps the state of its widgets (metadata "widgets"), which
+    # JupyterLab renders before the kernel runs (the pre-kernel view of tutorial_lib.widgets).
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, record_timing=False,
+                            store_widget_state=True,
                             resources={"metadata": {"path": str(path.parent.resolve())}})
     client.execute()
     for cell in nb.cells:  # older runs stored per-cell timings: noise in every diff
