@@ -678,3 +678,31 @@ def test_search_space_is_named_and_none_found_is_not_infeasible():
     assert "points 0, 1" in res.search_space and "||eps||_inf <= 0.9" in res.search_space
     found = bl.solve_bl1(X1, G1, W1, bl.AttackSpace(1.0, "inf"), method="merge", n_grid=5)
     assert found.verdict.startswith("best found on merge rays of 1 pair")
+
+
+@settings(deadline=None, max_examples=5)
+@given(seed=st.integers(0, 10_000), method=st.sampled_from(["direct", "certificate", "merge", "global"]),
+       problem=st.sampled_from(["bl1", "bl2", "penalized"]))
+def test_every_reported_attack_is_confirmed_and_agrees_with_cvxpy(seed, method, problem):
+    """The module's promise: U is computed from a confirmed partition, which an independent solver
+    (cvxpy, read at fusion tolerances 1e-6 .. 1e-4) reproduces at the reported eps."""
+    X, labels = _blobs(seed, n_per=3)
+    W = uniform_weights(X.shape[0])
+    rep = recovery_conditions(X, labels, W)
+    if not rep.gamma_min < rep.gamma_max:
+        return
+    gamma = 0.5 * (rep.gamma_min + rep.gamma_max)
+    space = bl.AttackSpace(4.0, "inf")
+    kw = dict(method=method, n_grid=5, options={"maxiter": 2, "popsize": 3}, show_progress=False)
+    if problem == "bl1":
+        res = bl.solve_bl1(X, gamma, W, space, **kw)
+    elif problem == "bl2":
+        res = bl.solve_bl2(X, gamma, W, space, 2, refine=6, **kw)
+    else:
+        res = bl.solve_penalized(X, gamma, W, space, rho=0.5, **kw)
+    assert res.confirmed and res.search_space
+    if not np.any(res.eps):
+        return
+    assert res.confirmation.confirmed and deviation(res.labels_ref, res.labels, "delta") == res.U
+    for lab in cvxpy_partitions(X + res.eps, gamma, W).values():
+        assert _same_partition(lab, res.labels)
