@@ -1705,7 +1705,7 @@ def _global(problem, counter, space, delta0, rho, random_state, options):
             eps = to_eps(z)
             u = counter.U(eps)
             norm = space.norm_of(eps)
-            # infeasible points are always worse than any feasible one (norm <= budget)
+            # points with U < delta0 are always worse than any point reaching it (norm <= budget)
             return norm if u >= delta0 else 2 * space.budget + (delta0 - u) / max(delta0, 1e-12)
     opts = dict(maxiter=20, popsize=8, tol=0.0, polish=False, seed=random_state, init="latinhypercube")
     opts.update(options or {})
