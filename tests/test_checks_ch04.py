@@ -106,10 +106,17 @@ def test_q4():
     assert q4.evaluate("z").status == "failed"
 
 
-def test_q5():
-    assert q5.evaluate(False).passed
-    assert not q5.evaluate("false").passed  # a true/false question takes the bool, not a string
+def test_q5_accepts_only_a_bool():
+    assert q5.evaluate(False).passed and q5.evaluate(np.bool_(False)).passed
     assert q5.evaluate(True).status == "failed"
+    for wrong in ("false", "False", " false "):
+        r = q5.evaluate(wrong)
+        assert r.status == "failed" and "not a bool" in r.message and "without quotes" in r.message
+    for wrong in (0, 0.0):
+        r = q5.evaluate(wrong)
+        assert r.status == "failed" and "not a number" in r.message
+    r = q5.evaluate(None)
+    assert r.status == "failed" and "expected a bool" in r.message
 
 
 def test_q6_function():
@@ -137,8 +144,32 @@ def test_q6_function():
 
 def test_q7():
     assert q7.evaluate(8).passed
-    assert "fraction" in q7.evaluate(4).message
+    r = q7.evaluate(4)   # the same fraction each way: not the condition
+    assert r.status == "failed" and "t12/n1 + t21/n2 = 1" in r.message and "not the condition" in r.message
     assert "proportional" in q7.evaluate(6).message
+
+
+def test_nmi_zero_condition_is_the_sum_of_fractions():
+    """NMI = 0 (two non-empty new clusters) iff t12/n1 + t21/n2 = 1, checked by brute force with scikit-learn;
+    the fractions need not be equal: n = (3, 3), t = (1, 2) gives the table [[2, 1], [2, 1]]."""
+    unequal = 0
+    for n1 in range(1, 9):
+        for n2 in range(1, 9):
+            for t12 in range(n1 + 1):
+                for t21 in range(n2 + 1):
+                    ref = np.repeat([0, 1], [n1, n2])
+                    new = ref.copy()
+                    new[n1 - t12:n1] = 1
+                    new[n1:n1 + t21] = 0
+                    if len(np.unique(new)) < 2:
+                        continue
+                    zero = normalized_mutual_info_score(ref, new) < 1e-12
+                    assert zero == (t12 * n2 + t21 * n1 == n1 * n2), (n1, n2, t12, t21)
+                    unequal += zero and t12 * n2 != t21 * n1
+    assert unequal > 0
+    ref, new = np.repeat([0, 1], 3), np.array([0, 0, 1, 0, 0, 1])
+    assert contingency_matrix(ref, new).tolist() == [[2, 1], [2, 1]]
+    assert normalized_mutual_info_score(ref, new) < 1e-12
 
 
 def test_q8_thought():

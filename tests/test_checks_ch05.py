@@ -1,18 +1,24 @@
 """Chapter 05 questions: reference answers pass, typical slips fail helpfully, blanks are 'not attempted'.
 
 Expected values are re-derived here independently: q1 and q2 with the exact 1-D solver of
-tests/test_bilevel.py (isotonic regression) and pair counting; q6's reference against brute force.
+tests/test_bilevel.py (isotonic regression) and pair counting; q5 (a certified radius) by brute force
+over perturbations and by the inequality formulas written out here; q6's verdicts with the exact solver.
 """
+import itertools
 import math
 
 import numpy as np
 
 from tutorial_lib.checks import ____
-from tutorial_lib.checks.ch05 import bl2_on_line, q1, q2, q3, q4, q5, q6, q7
+from tutorial_lib.checks.ch05 import Q5_RADIUS, q1, q2, q3, q4, q5, q6, q7
+from tutorial_lib.convex_clustering import uniform_weights
+from tutorial_lib.recovery import certified_radius
 
 from test_bilevel import delta_by_pairs, exact_1d_labels
 
 X = np.array([0.0, 2.0, 10.0, 14.0])
+X5 = np.array([0.0, 1.0, 3.0, 8.0, 10.0])
+LABELS5 = np.array([0, 0, 0, 1, 1])
 
 
 def test_expected_values_independently():
@@ -28,17 +34,49 @@ def test_expected_values_independently():
     assert delta_by_pairs(ref, exact_1d_labels(np.array([0, 2, -4, 14.0]), 2.5)) == q2.expected == 6
 
 
-def test_bl2_on_line_reference_against_brute_force():
-    rng = np.random.default_rng(1)
-    for _ in range(50):
-        offs = rng.uniform(-3, 3, 12)
-        vals = rng.integers(0, 5, 12).astype(float)
-        d0 = float(rng.integers(0, 6))
-        brute = math.inf
-        for t, v in zip(offs, vals):
-            if v >= d0 and abs(t) < brute:
-                brute = abs(t)
-        assert bl2_on_line(offs, vals, d0) == brute
+def _keeps_partition_5(x):
+    """Theorem 2 with uniform weights for the q5 data, written out: inner gaps <= gamma n_a, centroid gap > gamma n."""
+    g = 1.45
+    a, b = x[:3], x[3:]
+    inner = max(abs(p - q) for p, q in itertools.combinations(a, 2)) <= 3 * g and abs(b[0] - b[1]) <= 2 * g
+    return inner and abs(a.mean() - b.mean()) > 5 * g
+
+
+def test_q5_radius_by_formula_brute_force_and_library():
+    # the formula, by hand: between slack (23/3 - 7.25) x sqrt(6/5)
+    assert math.isclose(Q5_RADIUS, (23 / 3 - 7.25) * math.sqrt(6 / 5), rel_tol=1e-12)
+    assert math.isclose(Q5_RADIUS, certified_radius(X5[:, None], LABELS5, uniform_weights(5), 1.45).radius, rel_tol=1e-12)
+    # brute force: random perturbations of Frobenius norm just below the radius keep every inequality;
+    # the rigid shift of the two clusters towards each other, just above it, breaks the between one
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        e = rng.normal(size=5)
+        e *= 0.999999 * Q5_RADIUS / np.linalg.norm(e)
+        assert _keeps_partition_5(X5 + e)
+    shift = np.array([2 / 5, 2 / 5, 2 / 5, -3 / 5, -3 / 5])       # n_b : n_a split of a unit gap reduction
+    e = shift / np.linalg.norm(shift) * Q5_RADIUS * 1.000001
+    assert not _keeps_partition_5(X5 + e)
+    # and the exact solver sees the change there
+    assert delta_by_pairs(LABELS5, exact_1d_labels(X5 + e * 1.01, 1.45)) > 0
+
+
+def test_q6_reference_and_verdicts_match_the_exact_solver():
+    ref = exact_1d_labels(X, 2.5)
+    # the reference attack changes the partition exactly; e_4 - e_3 <= 1 does not
+    assert delta_by_pairs(ref, exact_1d_labels(X + q6.expected, 2.5)) == 2
+    assert delta_by_pairs(ref, exact_1d_labels(X + np.array([0, 0, -0.5, 0.5]), 2.5)) == 0
+    # brute force over two-point moves on a grid of [-0.6, 0.6]: the only attacks move x_3 and x_4 apart
+    grid = np.linspace(-0.6, 0.6, 13)
+    for i, j in itertools.combinations(range(4), 2):
+        for a, b in itertools.product(grid, grid):
+            if a == 0 or b == 0:
+                continue
+            e = np.zeros(4)
+            e[i], e[j] = a, b
+            changed = delta_by_pairs(ref, exact_1d_labels(X + e, 2.5)) > 0
+            assert changed == ((i, j) == (2, 3) and b - a > 1 + 1e-9), (i, j, a, b)
+            if abs(b - a - 1) > 1e-6:   # away from the step the check agrees with the exact solver
+                assert q6.evaluate(e).passed == changed
 
 
 def test_reference_answers_pass():
@@ -46,13 +84,9 @@ def test_reference_answers_pass():
     assert q2.evaluate(6).passed
     assert q3.evaluate("a").passed
     assert q4.evaluate("b").passed
-    assert q5.evaluate(False).passed
-
-    def student(offsets, values, delta0):
-        ok = np.asarray(values) >= delta0
-        return float(np.abs(np.asarray(offsets)[ok]).min()) if ok.any() else math.inf
-
-    assert q6.evaluate(student).passed
+    assert q5.evaluate(0.4564).passed and q5.evaluate(Q5_RADIUS).passed
+    assert q6.evaluate(np.array([0.0, 0.0, -0.55, 0.55])).passed
+    assert q6.evaluate([0, 0, -0.45, 0.6]).passed and q6.evaluate(np.array([[0], [0], [-0.6], [0.6]])).passed
     assert q7.evaluate("r is a lower bound, an attack an upper bound").status == "ungraded"
 
 
@@ -64,29 +98,27 @@ def test_typical_wrong_answers_fail_helpfully():
     r = q2.evaluate(3)
     assert not r.passed and "ordered" in r.message
     r = q3.evaluate("b")
-    assert not r.passed and "-U" in r.message
+    assert not r.passed and "-U" in r.message and "||eps*(rho)||" in r.message and "1 / rho" in r.message
     r = q4.evaluate("a")
     assert not r.passed and "convex" in r.message
-    assert not q5.evaluate(True).passed
+    # q5: the slack without the sqrt(n_a n_b / n) factor, divided by it, the inner pair only, without 1/sqrt 2
+    assert "slack" in q5.evaluate(0.4167).message
+    assert "divided" in q5.evaluate(0.3804).message
+    assert "minimum over all constraints" in q5.evaluate(0.6364).message
+    assert "sqrt 2" in q5.evaluate(0.9).message
+    assert not q5.evaluate(0.5).passed and not q5.evaluate("0.4564").passed
+    # q6: wrong shapes and budgets, the same direction, one point per cluster, the other pair, exactly on the step
+    assert "exactly two" in q6.evaluate([0, 0.1, -0.55, 0.55]).message
+    assert "exceeds the budget" in q6.evaluate([0, 0, -0.7, 0.7]).message
+    assert "4 numbers" in q6.evaluate("x").message and "4 numbers" in q6.evaluate([1, 2]).message
+    assert "same way" in q6.evaluate([0, 0, 0.5, 0.5]).message
+    assert "split a cluster" in q6.evaluate([0, 0.6, -0.6, 0]).message
+    assert "impossible within 0.6" in q6.evaluate([0.6, -0.6, 0, 0]).message
+    assert "strictly beyond" in q6.evaluate([0, 0, -0.5, 0.5]).message
+    assert "NaN" in q6.evaluate([0, 0, np.nan, 0.5]).message
 
-    def signed(offsets, values, delta0):  # forgets the absolute value
-        ok = np.asarray(values) >= delta0
-        return float(np.asarray(offsets)[ok].min()) if ok.any() else math.inf
 
-    r = q6.evaluate(signed)
-    assert not r.passed
-
-    def no_inf(offsets, values, delta0):  # returns 0 when unreachable
-        ok = np.asarray(values) >= delta0
-        return float(np.abs(np.asarray(offsets)[ok]).min()) if ok.any() else 0.0
-
-    r = q6.evaluate(no_inf)
-    assert not r.passed and "math.inf" in r.message
-
-
-def test_a_function_stub_is_not_attempted():
-    # (placeholder answers, hints and solutions of every question: tests/test_checks_contract.py)
-    def stub(offsets, values, delta0):
-        return ____
-
-    assert q6.evaluate(stub).status == "not attempted"
+def test_placeholders_are_not_attempted():
+    # (every question's placeholder, hints and solution: tests/test_checks_contract.py)
+    for q in (q1, q2, q3, q4, q5, q6, q7):
+        assert q.evaluate(____).status == "not attempted"

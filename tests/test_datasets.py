@@ -84,3 +84,12 @@ def test_dataset_validates_its_fields():
         ds.Dataset("bad", np.zeros((3, 1)), np.array([0, 1]), ("a",), "", "")
     with pytest.raises(ValueError, match="feature_names"):
         ds.Dataset("bad", np.zeros((3, 1)), np.array([0, 1, 1]), ("a", "b"), "", "")
+
+
+def test_standardized_feature_names_drop_units():
+    iris = ds.load_dataset("iris", standardize=True)
+    assert iris.feature_names[3] == "petal width (standardized)"
+    assert not any("cm" in f for f in iris.feature_names)
+    assert all(f.endswith("(standardized)") for f in ds.load_dataset("wine", standardize=True).feature_names)
+    assert ds.load_dataset("seeds", standardize=True).feature_names[0] == "area (standardized)"
+    assert ds.load_iris().feature_names[3] == "petal width (cm)"   # the raw data keep their units

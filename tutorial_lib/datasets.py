@@ -9,6 +9,7 @@ package (``tutorial_lib/data/seeds_dataset.txt``, CC BY 4.0, citation in ``data/
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -85,7 +86,10 @@ class Dataset:
         """Return a copy with every feature centred and scaled to unit standard deviation.
 
         ``x_ij <- (x_ij - mean_j) / std_j`` (population std; a constant feature is only
-        centred). Used so that one kernel width ``phi`` fits all features.
+        centred). Used so that one kernel width ``phi`` fits all features. The values are then
+        in standard deviations of each feature, not in the original units, so the feature
+        names lose their unit and say "(standardized)": "petal width (cm)" becomes
+        "petal width (standardized)".
         """
         mean = self.X.mean(axis=0)
         std = self.X.std(axis=0)
@@ -94,8 +98,15 @@ class Dataset:
             self,
             name=self.name + " (standardized)",
             X=(self.X - mean) / std,
-            description=self.description + " Features standardized (zero mean, unit variance).",
+            feature_names=tuple(_standardized_name(f) for f in self.feature_names),
+            description=self.description + " Features standardized (zero mean, unit variance): "
+                                           "values are in standard deviations, not original units.",
         )
+
+
+def _standardized_name(name):
+    """Drop a trailing unit in parentheses and mark the feature as standardized."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", name) + " (standardized)"
 
 
 def toy_four_points() -> Dataset:

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..deviation import changed_points, delta_measure
-from ._core import Case, ChoiceQuestion, FunctionQuestion, ThoughtQuestion, ValueQuestion, default_compare
+from ._core import Case, ChoiceQuestion, FunctionQuestion, Mistake, ThoughtQuestion, ValueQuestion, default_compare
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"]
 
@@ -144,10 +144,24 @@ q4 = ChoiceQuestion(
 
 
 # --- q5: Nchg along Examples 5-7 --------------------------------------------------------------
-q5 = ChoiceQuestion(
+def _strict_bool_compare(expected, got):
+    """Only the Python bools True / False (or numpy bools) are answers; strings and 0/1 are not."""
+    if not isinstance(got, (bool, np.bool_)):
+        return False, f"expected a bool (True or False), got {type(got).__name__} {got!r}"
+    return bool(got) == bool(expected), ""
+
+
+q5 = ValueQuestion(
     "ch04.q5",
-    {True: "true", False: "false"},
     False,
+    what="answer (a bool: True or False)",
+    compare=_strict_bool_compare,
+    mistakes=[
+        Mistake(lambda a, e: isinstance(a, str), "write the Python bool True or False without quotes: a string such "
+                                                 "as 'false' is not a bool"),
+        Mistake(lambda a, e: isinstance(a, (int, float, np.integer, np.floating)) and not isinstance(a, (bool, np.bool_)),
+                "write the Python bool True or False, not a number"),
+    ],
     hints=[
         "Compute Nchg for sizes (4, 1) and s = 0, 1, 2, 3, 4 points moved from V1 to V2 "
         "(`spill_partition` and `changed_points`).",
@@ -195,17 +209,23 @@ q7 = ValueQuestion(
     8,
     what="number of points",
     compare=_compare_with_reasons({
-        6: "with 6 points going back, V2 keeps half of its points but V1 keeps 4/6 of its own: the rows of the "
-           "contingency table are not proportional",
-        4: "the new labels must be independent of the old ones: each old cluster must send the same *fraction* "
-           "of its points across",
+        6: "with 6 points going back the contingency table has rows (4, 2) and (6, 6): not proportional, so the new "
+           "labels still carry information; check t12/n1 + t21/n2 = 2/6 + 6/12",
+        4: "4/12 = 2/6 sends the same fraction each way, but that is not the condition: the rows (4, 2) and (4, 8) "
+           "of the contingency table are not proportional. Independence needs t12/n1 + t21/n2 = 1",
     }),
     hints=[
         "NMI = 0 exactly when the contingency table has proportional rows (the new labels are independent of the "
         "old ones).",
-        "Rows (6 - 2, 2) and (t, 12 - t) are proportional iff 2/6 + t/12 = 1.",
+        "Write the contingency table (old cluster x new cluster) as a function of t and find the t for which one row "
+        "is a multiple of the other.",
     ],
-    solution="t = 8: rows (4, 2) and (8, 4) are proportional, so NMI = 0 (new clusters of sizes 12 and 6).",
+    solution=(
+        "Rows (4, 2) and (t, 12 - t) are proportional iff 4 (12 - t) = 2 t, i.e. t = 8; equivalently "
+        "t12/n1 + t21/n2 = 2/6 + 8/12 = 1. Then the rows (4, 2) and (8, 4) are proportional, so NMI = 0 "
+        "(new clusters of sizes 12 and 6). The fractions that cross (1/3 and 2/3) are not equal: equal "
+        "fractions are neither necessary nor sufficient."
+    ),
 )
 
 

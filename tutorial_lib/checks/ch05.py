@@ -3,9 +3,9 @@ import math
 
 import numpy as np
 
-from ._core import Case, ChoiceQuestion, FunctionQuestion, ThoughtQuestion, ValueQuestion, default_compare
+from ._core import ChoiceQuestion, Mistake, ThoughtQuestion, ValueQuestion, default_compare
 
-__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "bl2_on_line"]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7"]
 
 
 def _compare_with_reasons(reasons, **tol):
@@ -37,14 +37,15 @@ q1 = ValueQuestion(
     hints=[
         "At fixed gamma = 2.5 the partition of X = [0, 2, 10, 14] stays as long as both within-cluster gaps are "
         "<= 2 gamma and the centroid gap is > 4 gamma (Theorem 2 with uniform weights). For this example (two clusters "
-        "of two points) the certificate is tight; in 1-D in general it is not (chapter 03, Section 8).",
+        "of two points) the certificate is tight; in 1-D in general it is not (chapter 03, Section 8; NOTES fact 3).",
         "Write the two conditions that involve x_3 = 10 + e: |x_3 - 14| <= 5 and |1 - (x_3 + 14)/2| > 10. "
         "Which end of the resulting interval for x_3 is closest to 10?",
     ],
     solution=(
         "|10 + e - 14| <= 5 gives e in [-1, 9]; the centroid condition gives e > -2. So x_3 in [9, 19] keeps the "
         "partition and any x_3 < 9 breaks it: the infimum of |eps_3| is 1 (moving x_3 down). "
-        "`bl.solve_bl2(..., AttackSpace(12, 'inf', points=[2]), delta0=2)` returns 1 + (fusion tolerance)."
+        "`bl.solve_bl2(..., AttackSpace(12, 'inf', points=[2]), delta0=2)` returns a value just above 1: the "
+        "first point past the step that the exact 1-D path confirms (a strictly feasible attack)."
     ),
 )
 
@@ -78,7 +79,9 @@ q3 = ChoiceQuestion(
     },
     "a",
     feedback={
-        "b": "that would be true of the attacker's version -U + rho ||eps|| (roughly), not of U + rho ||eps||",
+        "b": "not even for the attacker's version -U + rho ||eps||: its minimiser eps*(rho) solves BL1 at the budget "
+             "a = ||eps*(rho)|| (whatever that turns out to be), not at a = 1 / rho; and the paper's U + rho ||eps|| "
+             "is minimised by doing nothing",
         "c": "BL2 has a constraint U >= delta_0; the penalty objective has none",
         "d": "U takes finitely many values and ||eps|| >= 0: the minimum exists; look at eps = 0",
     },
@@ -120,72 +123,132 @@ q4 = ChoiceQuestion(
 )
 
 
-# --- q5: 1 - RI vs delta -----------------------------------------------------------------------------------
-q5 = ChoiceQuestion(
+# --- q5: a certified radius by hand (NOTES fact 7) ----------------------------------------------------
+Q5_X = np.array([0.0, 1.0, 3.0, 8.0, 10.0])
+Q5_GAMMA = 1.45
+# within pairs: (gamma n_a - |x_i - x_j|) / sqrt 2; between: (|xbar_a - xbar_b| - gamma (n_a + n_b)) sqrt(n_a n_b / n)
+_Q5_WITHIN = min((Q5_GAMMA * 3 - 3.0) / math.sqrt(2), (Q5_GAMMA * 2 - 2.0) / math.sqrt(2))
+_Q5_SLACK = abs(np.mean(Q5_X[:3]) - np.mean(Q5_X[3:])) - Q5_GAMMA * 5
+_Q5_BETWEEN = _Q5_SLACK * math.sqrt(3 * 2 / 5)
+Q5_RADIUS = min(_Q5_WITHIN, _Q5_BETWEEN)
+
+
+def _near(value, rtol=2e-3):
+    return lambda a, e: bool(np.isclose(float(a), value, rtol=rtol, atol=0))
+
+
+q5 = ValueQuestion(
     "ch05.q5",
-    {True: "True", False: "False"},
-    False,
+    Q5_RADIUS,
+    what="certified radius",
+    rtol=2e-3,
+    atol=0,
+    mistakes=[
+        Mistake(_near(_Q5_SLACK), "that is the slack of the centroid gap, not the size of a perturbation: moving the "
+                                  "centroid gap by D costs at least ||D|| sqrt(n_a n_b / (n_a + n_b)) in the Frobenius norm"),
+        Mistake(_near(_Q5_SLACK / math.sqrt(3 * 2 / 5)), "you divided by sqrt(n_a n_b / (n_a + n_b)); the cheapest "
+                                                         "perturbation shifting the centroid gap by D has norm "
+                                                         "||D|| sqrt(n_a n_b / (n_a + n_b))"),
+        Mistake(_near(_Q5_WITHIN), "that is the cheapest way to break an inner pair ({4, 5}); the inequality between "
+                                   "the two clusters is cheaper to break: the radius is the minimum over all constraints"),
+        Mistake(_near(_Q5_WITHIN * math.sqrt(2)), "an inner pair is broken by moving both points, by delta/2 each: "
+                                                  "the norm is delta / sqrt 2, not delta"),
+    ],
     hints=[
-        "Chapter 04 / NOTES fact 4: write delta in terms of the number of pairs on which two partitions disagree.",
-        "delta = n (n - 1) (1 - RI) for the same two partitions: an increasing affine function.",
+        "With uniform weights mu_ij = 0, so Theorem 2 keeps the partition while every inner pair has "
+        "|x_i - x_j| <= gamma n_a and the centroids satisfy |xbar_a - xbar_b| > gamma (n_a + n_b). Compute the "
+        "slack of each inequality.",
+        "Turn each slack into the smallest Frobenius norm that uses it up (NOTES fact 7): split an inner pair "
+        "symmetrically; shift the two clusters rigidly towards each other, in proportion n_b : n_a. Then take the "
+        "minimum over all inequalities.",
     ],
     solution=(
-        "False. Against the clean partition, delta = n (n - 1) (1 - RI): one is a positive multiple of the other, so "
-        "they increase and decrease together. A claim that 'RI works but delta does not' must use another reading "
-        "(ARI, or RI against the ground-truth classes)."
+        "Inner pairs: {1,2,3} has gaps 1, 3, 2 against gamma n_a = 4.35, {4,5} has 2 against 2.9; the cheapest is "
+        "(2.9 - 2) / sqrt 2 = 0.6364. Between: xbar_a = 4/3, xbar_b = 9, gap 23/3 = 7.6667 against gamma (3 + 2) = "
+        "7.25, slack 0.4167; the cheapest shift moves {1,2,3} by 0.4167 x 2/5 and {4,5} by 0.4167 x 3/5 towards each "
+        "other, norm 0.4167 sqrt(3 * 2 / 5) = 0.4564. The radius is min(0.6364, 0.9546, 0.4564) = 0.4564: no "
+        "perturbation with ||eps||_F < 0.4564 can change the partition (`recovery.certified_radius` agrees)."
     ),
 )
 
 
-# --- q6: BL2 on one line (the direct method) ---------------------------------------------------------------
-def bl2_on_line(offsets, values, delta0):
-    """Smallest |t| on a sampled line with ``values[k] >= delta0`` (``math.inf`` if none).
-
-    The direct method's BL2 answer on one coordinate, before any refinement.
-    """
-    offsets = np.asarray(offsets, dtype=float)
-    values = np.asarray(values, dtype=float)
-    ok = values >= delta0
-    return float(np.min(np.abs(offsets[ok]))) if ok.any() else math.inf
+# --- q6: design a two-point attack on the 1-D example ------------------------------------------------------
+Q6_BUDGET = 0.6
+_TOY = np.array([0.0, 2.0, 10.0, 14.0])
 
 
-def _bl2_cases(rng):
-    grid = np.linspace(-12, 12, 25)
-    stair = np.where(grid < -1, 6.0, np.where(grid > 9, 4.0, 0.0))  # x_3 of the 1-D example
-    yield Case((grid, stair, 2.0), description="x_3 of the 1-D example, delta_0 = 2")
-    yield Case((grid, stair, 5.0), description="only the left side reaches 5")
-    yield Case((grid, stair, 7.0), description="unreachable: answer math.inf")
-    yield Case((np.array([3.0, -2.0, 1.0, -5.0]), np.array([1.0, 3.0, 0.0, 3.0]), 3.0),
-               description="unsorted offsets")
-    for n in (15, 40):
-        offs = np.sort(rng.uniform(-5, 5, n))
-        vals = np.round(np.abs(offs) * rng.uniform(0.5, 2.0, n))
-        yield Case((offs, vals, float(rng.integers(1, 6))), description=f"random line, {n} points")
+def _toy_confirmation(eps):
+    from ..bilevel import confirm_partition
+    from ..convex_clustering import uniform_weights
+
+    return confirm_partition(_TOY[:, None], 2.5, uniform_weights(4), eps.reshape(4, 1))
 
 
-def _inf_compare(expected, got):
-    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
-        return False, f"expected a number (math.inf if unreachable), got {type(got).__name__}"
-    if math.isinf(expected):
-        return (math.isinf(got) and got > 0, "" if math.isinf(got) else "no value reaches delta_0: return math.inf")
-    if got < 0:
-        return False, "a norm |t| cannot be negative: return abs(t)"
-    return default_compare(expected, got)
+def _as_toy_eps(got):
+    if isinstance(got, (str, bytes, bool, np.bool_)) or got is None:
+        raise TypeError
+    arr = np.asarray(got, dtype=float)
+    if arr.shape not in ((4,), (4, 1)):
+        raise ValueError(arr.shape)
+    return arr.reshape(4)
 
 
-q6 = FunctionQuestion(
+def _two_point_compare(expected, got):
+    try:
+        eps = _as_toy_eps(got)
+    except (TypeError, ValueError):
+        return False, ("expected 4 numbers (a list or array of shape (4,) or (4, 1)), one offset per point, got "
+                       f"{type(got).__name__}")
+    if not np.all(np.isfinite(eps)):
+        return False, "your eps contains NaN or infinite values"
+    moved = int(np.count_nonzero(eps))
+    if moved != 2:
+        return False, f"your eps moves {moved} point{'s' if moved != 1 else ''}; the task asks for exactly two"
+    if np.max(np.abs(eps)) > Q6_BUDGET + 1e-12:
+        return False, f"||eps||_inf = {np.max(np.abs(eps)):g} exceeds the budget {Q6_BUDGET}"
+    conf = _toy_confirmation(eps)
+    if not conf.confirmed:
+        return False, "your eps sits exactly on a step (the exact centroids are too close to decide): go a bit further"
+    if len(set(zip([0, 0, 1, 1], conf.labels.tolist()))) == 2 and conf.n_clusters == 2:
+        return False, "the partition does not change (checked with the exact 1-D solver)"
+    return True, ""
+
+
+def _moves(eps):
+    return tuple(int(i) for i in np.flatnonzero(_as_toy_eps(eps)))
+
+
+q6 = ValueQuestion(
     "ch05.q6",
-    bl2_on_line,
-    _bl2_cases,
-    compare=_inf_compare,
+    np.array([0.0, 0.0, -0.55, 0.55]),
+    what="two-point attack",
+    compare=_two_point_compare,
+    mistakes=[
+        Mistake(lambda a, e: _moves(a) == (2, 3) and np.sign(_as_toy_eps(a)[2]) == np.sign(_as_toy_eps(a)[3]),
+                "moving x_3 and x_4 the same way keeps their gap (and shifts their centroid by less than the 1 a "
+                "merge needs); pull them apart"),
+        Mistake(lambda a, e: len(_moves(a)) == 2 and {0, 1} & set(_moves(a)) and {2, 3} & set(_moves(a)),
+                "one point of each cluster shifts the centroid gap 11 by at most (0.6 + 0.6) / 2 = 0.6, and a merge "
+                "needs it at 4 gamma = 10: split a cluster instead"),
+        Mistake(lambda a, e: _moves(a) == (0, 1),
+                "splitting {x_1, x_2} needs their gap 2 to exceed 2 gamma = 5: impossible within 0.6 per point; "
+                "the other cluster's gap 4 is closer to 5"),
+        Mistake(lambda a, e: _moves(a) == (2, 3) and abs(_as_toy_eps(a)[3] - _as_toy_eps(a)[2]) <= 1 + 1e-12,
+                "pulling x_3 and x_4 apart by a total of at most 1 leaves their gap <= 5 = 2 gamma: still one "
+                "cluster (the inner inequality is <=); go strictly beyond"),
+    ],
     hints=[
-        "Keep the offsets whose value is >= delta0; among them take the smallest absolute value.",
-        "`ok = values >= delta0; return float(np.abs(offsets[ok]).min()) if ok.any() else math.inf`",
+        "Which inequality of Theorem 2 is cheapest to break with two points? Compare the slack of each inner pair "
+        "(|x_i - x_j| <= 2 gamma = 5) and of the centroid gap (> 4 gamma = 10), and how much two moves of at most "
+        "0.6 can use up.",
+        "Only the pair {x_3, x_4} has a small slack (5 - 4 = 1). Move those two points apart, by a total strictly "
+        "larger than that slack, and check with `bl.confirm_partition(X1, g1, W1, eps.reshape(4, 1))`.",
     ],
     solution=(
-        "def bl2_on_line(offsets, values, delta0):\n"
-        "    ok = np.asarray(values) >= delta0\n"
-        "    return float(np.abs(np.asarray(offsets)[ok]).min()) if ok.any() else math.inf"
+        "eps = [0, 0, -0.55, +0.55]: the gap |x_3 - x_4| becomes 5.1 > 2 gamma = 5 and the exact solution splits "
+        "{x_3} from {x_4} (three clusters, delta = 2). Any e_3, e_4 in [-0.6, 0.6] with e_4 - e_3 > 1 works (the "
+        "exact 1-D solution separates them exactly then). No other pair of points can do it: one point per cluster "
+        "moves the centroid gap by at most 0.6 < 1, and {x_1, x_2} would need a total of more than 3."
     ),
 )
 
@@ -199,10 +262,12 @@ q7 = ThoughtQuestion(
         "What happens to the lower bound when condition C1 fails?",
     ],
     solution=(
-        "The certified radius r says no perturbation with ||eps||_F < r changes the partition, so every eps with "
-        "U(eps) >= delta_0 > 0 has ||eps||_F >= r: r is a lower bound on the BL2 optimum. Any attack found and verified "
-        "by solving CVC is feasible, so its norm is an upper bound. The truth lies in between; the gap measures both "
-        "how conservative Theorem 2 is and how weak the search is. With kNN weights, C1 fails (w_ij = 0 inside "
+        "The certified radius r says no perturbation with ||eps|| < r changes the partition, so every eps with "
+        "U(eps) >= delta_0 > 0 has ||eps|| >= r: r is a lower bound on the BL2 optimum. Compute it in the attack's own "
+        "norm, constraint by constraint (`bl.certified_radius_in_space`: 0.5 in the l_inf norm on the 1-D example, "
+        "where converting the Frobenius radius gives only 0.354). Any attack found and confirmed by an independent "
+        "solve is feasible, so its norm is an upper bound. The truth lies in between; the gap measures both how "
+        "conservative Theorem 2 is and how weak the search is. With kNN weights, C1 fails (w_ij = 0 inside "
         "clusters), r = 0 and the bracket is one-sided."
     ),
 )
