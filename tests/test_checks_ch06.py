@@ -37,9 +37,13 @@ def test_q1_expected_value_by_brute_force():
 
 def test_q1_grading():
     assert q1.evaluate(0.5).status == PASSED
+    assert q1.evaluate(0.50004).status == PASSED                # 4 significant digits
     forgot_L = q1.evaluate(1.0)
-    assert forgot_L.status == FAILED and "hint" in forgot_L.message
-    assert q1.evaluate(4 / np.sqrt(10) / 2).status == FAILED  # used the wrong (farther) bisector
+    assert forgot_L.status == FAILED and "divide by L_f = 2" in forgot_L.message
+    wrong_bisector = q1.evaluate(4 / np.sqrt(10) / 2)            # used the farther bisector
+    assert wrong_bisector.status == FAILED and "minimum over every centre" in wrong_bisector.message
+    other = q1.evaluate(0.7)
+    assert other.status == FAILED and "hint" in other.message    # no targeted message for an arbitrary value
 
 
 # ---------------------------------------------------------------- q2
@@ -59,12 +63,25 @@ def independent_radius(features, centers, center_classes, lipschitz):
 def test_q2_reference_passes_and_matches_an_independent_loop():
     assert q2.evaluate(independent_radius).status == PASSED
     for case in q2.cases():
-        np.testing.assert_allclose(q2._reference(*case.args), independent_radius(*case.args), rtol=1e-9)
+        # atol: the case near (1e6, 1e6) rounds the loop's midpoints to ~1e-10
+        np.testing.assert_allclose(q2._reference(*case.args), independent_radius(*case.args), rtol=1e-9, atol=1e-8)
 
 
 def test_q2_typical_mistakes_fail():
     shortcut = q2.evaluate(two_nearest_radius)
     assert shortcut.status == FAILED and "second-nearest" in shortcut.message
+
+    def expanded(features, centers, center_classes, lipschitz):  # squared distances by the Gram expansion
+        F, C = np.asarray(features, float), np.asarray(centers, float)
+        d2 = (F ** 2).sum(1)[:, None] - 2 * F @ C.T + (C ** 2).sum(1)[None, :]
+        k = d2.argmin(1)
+        gap = np.linalg.norm(C[None] - C[k][:, None], axis=2)
+        ratio = (d2 - d2[np.arange(len(F)), k][:, None]) / (2 * np.where(gap > 0, gap, 1))
+        other = center_classes[None, :] != center_classes[k][:, None]
+        return np.where(other, ratio, np.inf).min(1) / lipschitz
+
+    far = q2.evaluate(expanded)
+    assert far.status == FAILED and "differences f - mu" in far.message
 
     def no_lipschitz(features, centers, center_classes, lipschitz):
         return independent_radius(features, centers, center_classes, 1.0)
@@ -85,22 +102,38 @@ def test_q2_typical_mistakes_fail():
 
 # ---------------------------------------------------------------- q3
 def test_q3_accepts_counterexamples_and_rejects_non_examples():
-    good = (np.array([4.5, 0.0]), np.array([[0.0, 0.0], [0.0, 2.0], [10.0, 0.0]]), np.array([0.51, 0.0]))
-    assert q3.evaluate(good).status == PASSED
     u, v = np.array([1.0, 1.0]) / np.sqrt(2), np.array([1.0, -1.0]) / np.sqrt(2)
     rotated = (5.6 * u, np.array([0 * u, 2.5 * v, 12 * u]), 0.45 * u)
     assert q3.evaluate(rotated).status == PASSED
-    too_short = q3.evaluate((good[0], good[1], np.array([0.49, 0.0])))
+    # sanity of the premise: the accepted example really over-certifies, and delta really flips
+    assert two_nearest_radius(rotated[0][None], rotated[1], np.arange(3), 1.0)[0] > np.linalg.norm(rotated[2])
+    d = ((rotated[0] + rotated[2] - rotated[1]) ** 2).sum(1)
+    assert np.argmin(d) == 2
+    shifted = (rotated[0] + [1.0, 2.0], rotated[1] + [1.0, 2.0], rotated[2])   # a translation stays valid
+    assert q3.evaluate(shifted).status == PASSED
+    too_short = q3.evaluate((rotated[0], rotated[1], 0.35 * u))
     assert too_short.status == FAILED and "does not flip" in too_short.message
     # a flip that is NOT inside the two-nearest radius: no over-certification shown
-    too_long = q3.evaluate((good[0], good[1], np.array([1.2, 0.0])))
+    too_long = q3.evaluate((rotated[0], rotated[1], 2.0 * u))
     assert too_long.status == FAILED and "not below the two-nearest radius" in too_long.message
     # two centres only: the shortcut is exact there
-    two = q3.evaluate((np.array([0.4, 0.0]), np.array([[0.0, 0.0], [1.0, 0.0]]), np.array([0.2, 0.0])))
+    two = q3.evaluate((np.array([0.4, 0.3]), np.array([[0.0, 0.1], [1.0, 0.2]]), np.array([0.2, 0.0])))
     assert two.status == FAILED and "m >= 3" in two.message
     assert q3.evaluate("no idea").status == FAILED
-    # sanity of the premise: the accepted example really over-certifies
-    assert two_nearest_radius(good[0][None], good[1], np.arange(3), 1.0)[0] > np.linalg.norm(good[2])
+
+
+def test_q3_rejects_the_lessons_own_example():
+    lesson = (np.array([4.5, 0.0]), np.array([[0.0, 0.0], [0.0, 2.0], [10.0, 0.0]]), np.array([0.51, 0.0]))
+    # it is a valid counterexample (the lesson shows it) ...
+    assert two_nearest_radius(lesson[0][None], lesson[1], np.arange(3), 1.0)[0] > np.linalg.norm(lesson[2])
+    # ... but the prompt asks for a new one
+    copied = q3.evaluate(lesson)
+    assert copied.status == FAILED and "lesson's own example" in copied.message
+    reordered = q3.evaluate((lesson[0], lesson[1][[2, 0, 1]], np.array([0.6, 0.0])))
+    assert reordered.status == FAILED and "lesson's own example" in reordered.message
+    # a rescaled copy with every centre on an axis is rejected too
+    on_axes = q3.evaluate((np.array([5.5, 0.0]), np.array([[0.0, 0.0], [0.0, 2.5], [12.0, 0.0]]), np.array([0.6, 0.0])))
+    assert on_axes.status == FAILED and "coordinate axes" in on_axes.message
 
 
 # ---------------------------------------------------------------- q4
@@ -132,7 +165,11 @@ def test_q5_expected_values_independently():
 
 def test_q5_grading():
     assert q5.evaluate([2 * np.sqrt(2), np.sqrt(5)]).status == PASSED
-    assert q5.evaluate([2 * np.sqrt(2), 2 * np.sqrt(2)]).status == FAILED  # "the bound is tight"
+    assert q5.evaluate([2.828, 2.236]).status == PASSED                  # 4 significant digits
+    tight = q5.evaluate([2 * np.sqrt(2), 2 * np.sqrt(2)])                # "the bound is tight"
+    assert tight.status == FAILED and "largest gradient norm" in tight.message
+    swapped = q5.evaluate([np.sqrt(5), 2 * np.sqrt(2)])
+    assert swapped.status == FAILED and "swapped" in swapped.message
     assert "shape" in q5.evaluate(2.0).message
 
 

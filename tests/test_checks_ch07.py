@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____
-from tutorial_lib.checks.ch07 import q1, q2, q3, q4, q5, q6, q7
+from tutorial_lib.checks.ch07 import hardened_digits_models, q1, q2, q3, q4, q5, q6, q7, q8, q9
 
 
 
@@ -80,8 +80,11 @@ def test_q2_expected_value_by_monte_carlo():
 def test_q2_grading():
     assert q2.evaluate(1.0).status == PASSED
     wrong = q2.evaluate(np.sqrt(10) - np.sqrt(2))  # difference of distances, not distance to the wall
-    assert wrong.status == FAILED and "hint" in wrong.message
-    assert q2.evaluate(2.0).status == FAILED  # half the distance between mu_1 and mu_2
+    assert wrong.status == FAILED and "difference of distances" in wrong.message
+    second_wall = q2.evaluate(2.0)                  # the distance to the wall of mu_3
+    assert second_wall.status == FAILED and "second wall" in second_wall.message and "NEAREST" in second_wall.message
+    other = q2.evaluate(3.0)
+    assert other.status == FAILED and "hint" in other.message
 
 
 # ---------------------------------------------------------------- q3
@@ -159,3 +162,119 @@ def test_q5_grading():
 # ---------------------------------------------------------------- q7
 def test_q7_is_ungraded():
     assert q7.evaluate("test against another surrogate").status == UNGRADED
+
+
+# ---------------------------------------------------------------- q8: white-box sign step
+def loop_predict(Z, C, cls):
+    out = []
+    for z in np.atleast_2d(Z):
+        best, arg = np.inf, -1
+        for j, c in enumerate(C):
+            d = float(np.sum((z - c) ** 2))
+            if d < best:
+                best, arg = d, j
+        out.append(cls[arg])
+    return np.array(out)
+
+
+def sign_step_by_loop(prototypes, prototype_classes, X, y, eps, aim="wall", targets="all", clip=True):
+    """The sign step written out pixel by pixel (and its typical wrong variants)."""
+    X_adv = np.array(X, dtype=float)
+    for i, x in enumerate(np.asarray(X, dtype=float)):
+        d2 = [float(np.sum((x - c) ** 2)) for c in prototypes]
+        a = int(np.argmin(d2))
+        if prototype_classes[a] != y[i]:
+            continue
+        js = [j for j in range(len(prototypes)) if prototype_classes[j] != y[i]]
+        if targets == "nearest":
+            js = [min(js, key=lambda j: d2[j])]
+        for j in js:
+            z = x.copy()
+            for p in range(x.size):
+                direction = prototypes[j][p] - (prototypes[a][p] if aim == "wall" else x[p])
+                z[p] = x[p] + eps * (1.0 if direction > 0 else -1.0 if direction < 0 else 0.0)
+                if clip:
+                    z[p] = min(max(z[p], 0.0), 16.0)
+            if loop_predict(z, prototypes, prototype_classes)[0] != y[i]:
+                X_adv[i] = z
+                break
+    return X_adv
+
+
+def test_q8_reference_matches_the_loop_on_every_case():
+    for case in q8.cases():
+        ref = q8._reference(*case.args)
+        C, cls, X, y, eps = case.args
+        mine = sign_step_by_loop(C, cls, X, y, eps)
+        np.testing.assert_array_equal(ref.fooled, loop_predict(mine, C, cls) != y)
+    # the hand-made cases are there to catch the two typical variants
+    descriptions = [c.description for c in q8.cases()]
+    towards = q8.cases()[descriptions.index("the step must follow the normal mu_j - mu_a of the wall")]
+    nearest = q8.cases()[descriptions.index("the nearest other-class prototype is not the one to aim at")]
+    for case, kw in ((towards, dict(aim="x")), (nearest, dict(targets="nearest"))):
+        C, cls, X, y, eps = case.args
+        assert (loop_predict(sign_step_by_loop(C, cls, X, y, eps, **kw), C, cls) != y).sum() < \
+               (loop_predict(sign_step_by_loop(C, cls, X, y, eps), C, cls) != y).sum()
+
+
+def test_q8_grading():
+    assert q8.evaluate(lambda C, cls, X, y, eps: sign_step_by_loop(C, cls, X, y, eps)).status == PASSED
+    towards = q8.evaluate(lambda C, cls, X, y, eps: sign_step_by_loop(C, cls, X, y, eps, aim="x"))
+    assert towards.status == FAILED and "mu_j - mu_a" in towards.message
+    nearest = q8.evaluate(lambda C, cls, X, y, eps: sign_step_by_loop(C, cls, X, y, eps, targets="nearest"))
+    assert nearest.status == FAILED and "every prototype of another class" in nearest.message
+    no_clip = q8.evaluate(lambda C, cls, X, y, eps: sign_step_by_loop(C, cls, X, y, eps, clip=False))
+    assert no_clip.status == FAILED and "range [0, 16]" in no_clip.message
+    lazy = q8.evaluate(lambda C, cls, X, y, eps: np.array(X, dtype=float))
+    assert lazy.status == FAILED and "correctly classified" in lazy.message
+    too_far = q8.evaluate(lambda C, cls, X, y, eps: np.clip(np.array(X, dtype=float) + 3 * eps, 0, 16))
+    assert too_far.status == FAILED and "eps-ball" in too_far.message or "l-infinity" in too_far.message
+    shape = q8.evaluate(lambda C, cls, X, y, eps: np.array(X, dtype=float)[:, :1])
+    assert shape.status == FAILED and "shape" in shape.message
+    assert q8.evaluate(lambda *a: ____).status == NOT_ATTEMPTED
+    assert q8.evaluate(5).status == FAILED
+
+
+def test_q8_accepts_a_stronger_attack():
+    from tutorial_lib.kmeans_attack import whitebox_attack
+
+    def exact(C, cls, X, y, eps):
+        return whitebox_attack((np.asarray(C, float), np.asarray(cls)), np.asarray(X, float), np.asarray(y), eps).X_adv
+
+    assert q8.evaluate(exact).status == PASSED
+
+
+# ---------------------------------------------------------------- q9: the hardened model, white-box
+def test_q9_bracket_is_computed_independently():
+    m = hardened_digits_models()
+    C, cls = m.hardened.centroids, m.hardened.prototype_classes
+    np.testing.assert_array_equal(cls[np.argmin(((m.X_test[:, None] - C[None]) ** 2).sum(-1), 1)],
+                                  m.hardened.predict(m.X_test))
+    X_adv = sign_step_by_loop(C, cls, m.X_test, m.y_test, 2.0)
+    sign_acc = float(np.mean(loop_predict(X_adv, C, cls) == m.y_test))
+    e = q9.expected
+    assert e.sign == pytest.approx(sign_acc)
+    assert e.exact <= e.sign < e.transfer and e.sign < e.clean
+    # the lesson's model: transfer accuracy at eps = 2 is high, white-box accuracy much lower
+    assert e.transfer - e.sign > 0.3
+    assert q9.evaluate(sign_acc).status == PASSED
+    assert q9.evaluate(round(sign_acc, 3)).status == PASSED
+    assert q9.evaluate(e.exact).status == PASSED                 # the exact attack is a valid answer too
+
+
+def test_q9_grading():
+    e = q9.expected
+    transfer = q9.evaluate(e.transfer)
+    assert transfer.status == FAILED and "transfer attack" in transfer.message
+    clean = q9.evaluate(e.clean)
+    assert clean.status == FAILED and "clean accuracy" in clean.message
+    success = q9.evaluate(1 - e.sign)
+    assert success.status == FAILED and "success rate" in success.message
+    percent = q9.evaluate(100 * e.sign)
+    assert percent.status == FAILED and "percentage" in percent.message
+    weak = q9.evaluate(min(1.0, e.sign + 0.1))
+    assert weak.status == FAILED and "weaker than the sign step" in weak.message
+    impossible = q9.evaluate(max(0.0, e.exact - 0.1))
+    assert impossible.status == FAILED and "floor" in impossible.message
+    assert q9.evaluate("0.4").status == FAILED and q9.evaluate(True).status == FAILED
+    assert q9.evaluate(____).status == NOT_ATTEMPTED

@@ -9,6 +9,10 @@
   attained on a region (finite differences), regions tile the box.
 * Magnet loss and attack objectives: value against a naive loop, gradients against finite
   differences.
+* Far from the origin (features and centres near (1e7, 1e7)): the radius equals the radius of the
+  shifted problem and nothing flips inside it (the ||a||^2 - 2ab + ||b||^2 expansion failed this).
+* Exact 2-D minimal flip distance: cvxpy for linear maps, ray bisection and dense sampling for ReLU
+  networks; it is never below the certified radius.
 """
 import cvxpy as cp
 import numpy as np
@@ -37,6 +41,7 @@ from tutorial_lib.clustr import (
     save_models,
     load_models,
     feature_plane_basis,
+    exact_flip_distance_2d,
     train_clustr,
     train_magnet,
     two_nearest_radius,
@@ -97,6 +102,51 @@ def test_no_flip_inside_certified_radius(seed, dim, n_classes, extra, exact):
         scale = np.where(rng.uniform(size=(400, 1)) < 0.5, 1.0, rng.uniform(size=(400, 1)) ** (1 / x.size))
         Z = x + u * scale * ri * shrink
         assert np.all(model.predict(Z) == ci), "a random point in the certified ball is classified differently"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_no_flip_inside_certified_radius_far_from_origin(seed):
+    """Features and centres near (1e7, 1e7): the network's last bias carries the offset."""
+    model, X, rng = random_problem(seed, dim=2, feat=2, n_centers=4, n_classes=3, n_points=12)
+    offset = np.array([1e7, 1e7])
+    far_net = model.net.copy()
+    far_net.biases[-1][:] += offset
+    far = CentroidClassifier(far_net, model.centers + offset, model.center_classes)
+    L = lipschitz_upper_bound(far.net)
+    np.testing.assert_array_equal(far.predict(X), model.predict(X))
+    r_far, r_near = far.radius(X, L), model.radius(X, L)
+    # the same problem, translated: the radius must not change (up to the rounding of 1e7 + f)
+    np.testing.assert_allclose(r_far, r_near, rtol=1e-6, atol=1e-8 * L)
+    np.testing.assert_allclose(feature_margin(far.features(X), far.centers, far.center_classes),
+                               feature_margin(model.features(X), model.centers, model.center_classes),
+                               rtol=1e-6, atol=1e-8)
+    assert np.all(two_nearest_radius(far.features(X), far.centers, far.center_classes, L)
+                  >= r_far - 1e-6 * (1 + r_far))
+    pred = far.predict(X)
+    for x, ri, ci in zip(X, r_far, pred):
+        if ri <= 0:
+            continue
+        u = rng.normal(size=(2000, 2))
+        u /= np.linalg.norm(u, axis=1, keepdims=True)
+        Z = x + u * ri * (1 - 1e-6) * np.sqrt(rng.uniform(size=(2000, 1)))
+        assert np.all(far.predict(Z) == ci), "a point inside the certified ball flips (far from the origin)"
+    res = pgd_attack(far, X, pred, eps=r_far * (1 - 1e-6), norm="l2", steps=40, restarts=4, random_state=rng)
+    assert not res.fooled.any()
+
+
+def test_far_from_origin_identity_map_keeps_exact_radii():
+    # identity features, centres near (1e7, 1e7): the radius is the distance to the nearest bisector
+    rng = np.random.default_rng(11)
+    off = np.array([1e7, 1e7])
+    C = rng.normal(size=(5, 2))
+    F = rng.normal(size=(200, 2))
+    r_far = robustness_radius(F + off, C + off, np.arange(5), 1.0)
+    r_near = robustness_radius(F, C, np.arange(5), 1.0)
+    np.testing.assert_allclose(r_far, r_near, rtol=1e-6, atol=1e-8)
+    # the expansion ||f||^2 - 2 f.mu + ||mu||^2 (what the library used to do) is off by orders of magnitude
+    Ff, Cf = F + off, C + off
+    d2 = (Ff**2).sum(1)[:, None] - 2 * Ff @ Cf.T + (Cf**2).sum(1)[None, :]
+    assert np.max(np.abs(np.sort(d2, 1)[:, :2] - np.sort(((F[:, None] - C[None]) ** 2).sum(-1), 1)[:, :2])) > 1e-3
 
 
 def test_attack_is_not_vacuous():
@@ -251,6 +301,83 @@ def test_exact_lipschitz_counts_regions_of_one_relu_layer():
     assert res.n_regions == 4
     assert sorted(np.round(res.jacobian_norms ** 2, 12)) == [0.0, 1.0, 1.0, 2.0]
     assert res.lipschitz == pytest.approx(np.sqrt(2))
+
+
+# ---------------------------------------------------------------------------
+# exact minimal flip distance in 2-D
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(3))
+def test_exact_flip_distance_of_a_linear_map_matches_cvxpy(seed):
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(3, 2))
+    centers = rng.normal(scale=2.0, size=(4, 3))
+    classes = np.array([0, 1, 2, 0])
+    model = CentroidClassifier(linear_net(A), centers, classes)
+    box = np.array([-8.0, 8.0, -8.0, 8.0])
+    X = rng.uniform(-1.5, 1.5, size=(6, 2))
+    ex = exact_flip_distance_2d(model, X, box)
+    assert ex.n_pieces >= 2
+    for i, x in enumerate(X):
+        label = model.predict(x[None])[0]
+        ref = exact_distance_to_other_cells(A, x, centers, classes, label)
+        if ex.exact[i]:
+            assert ex.distance[i] == pytest.approx(ref, rel=1e-6, abs=1e-7)
+
+
+def ray_bisection(model, x, label, n_rays=1500, t_max=3.0):
+    ang = np.linspace(0, 2 * np.pi, n_rays, endpoint=False)
+    U = np.c_[np.cos(ang), np.sin(ang)]
+    ts = np.linspace(0, t_max, 301)[1:]
+    flips = model.predict((x + ts[None, :, None] * U[:, None, :]).reshape(-1, 2)).reshape(n_rays, -1) != label
+    has = flips.any(1)
+    first = np.argmax(flips, 1)
+    hi = np.where(has, ts[first], np.inf)
+    lo = np.where(has & (first > 0), ts[np.maximum(first - 1, 0)], 0.0)
+    for _ in range(40):
+        mid = np.where(has, (lo + hi) / 2, 0.0)
+        f = model.predict(x + mid[:, None] * U) != label
+        hi, lo = np.where(has & f, mid, hi), np.where(has & ~f, mid, lo)
+    return hi.min()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_exact_flip_distance_of_a_relu_network(seed):
+    model, _, rng = random_problem(seed + 20, dim=2, feat=3, n_centers=4, n_classes=3)
+    box = np.array([-4.0, 4.0, -4.0, 4.0])
+    regions = lipschitz_exact_2d(model.net, box)
+    X = rng.uniform(-1.5, 1.5, size=(8, 2))
+    ex = exact_flip_distance_2d(model, X, box, regions)
+    r = model.radius(X, regions.lipschitz)
+    assert np.all(ex.distance >= r * (1 - 1e-9))          # Proposition 1: never inside the radius
+    for i, x in enumerate(X):
+        if not np.isfinite(ex.distance[i]) or not ex.exact[i]:
+            continue
+        c = ex.predicted[i]
+        # an upper bound from 1500 rays: never below the exact value, and close to it
+        rays = ray_bisection(model, x, c)
+        assert rays >= ex.distance[i] * (1 - 1e-9)
+        assert rays <= ex.distance[i] * (1 + 5e-3) + 1e-9
+        # nothing flips strictly inside; just beyond the boundary point it flips
+        u = rng.normal(size=(3000, 2))
+        u /= np.linalg.norm(u, axis=1, keepdims=True)
+        Z = x + u * ex.distance[i] * (1 - 1e-6) * np.sqrt(rng.uniform(size=(3000, 1)))
+        assert np.all(model.predict(Z) == c)
+        beyond = x + (ex.X_boundary[i] - x) * (1 + 1e-6)
+        assert model.predict(beyond[None])[0] != c
+        assert np.linalg.norm(ex.X_boundary[i] - x) == pytest.approx(ex.distance[i])
+
+
+def test_exact_flip_distance_bad_inputs():
+    model, X, _ = random_problem(0)
+    with pytest.raises(ValueError, match="box"):
+        exact_flip_distance_2d(model, np.array([[9.0, 0.0]]), [-1, 1, -1, 1])
+    with pytest.raises(TypeError, match="CentroidClassifier"):
+        exact_flip_distance_2d(model.net, X, [-6, 6, -6, 6])
+    with pytest.raises(ValueError, match="another box"):
+        exact_flip_distance_2d(model, X[:1] * 0, [-6, 6, -6, 6], lipschitz_exact_2d(model.net, [-5, 5, -5, 5]))
+    model3, X3, _ = random_problem(0, dim=3)
+    with pytest.raises(ValueError):
+        exact_flip_distance_2d(model3, X3, [-6, 6, -6, 6])
 
 
 # ---------------------------------------------------------------------------

@@ -54,6 +54,8 @@ __all__ = [
     "lipschitz_lower_bound",
     "lipschitz_exact_2d",
     "LinearRegions",
+    "ExactFlip2D",
+    "exact_flip_distance_2d",
     "certified_accuracy",
     "magnet_loss",
     "MagnetLoss",
@@ -97,9 +99,74 @@ def _check_centers(features, centers, center_classes):
     return F, C, cls
 
 
+# Distances are computed from differences, never from the expansion ||f||^2 - 2 f.c + ||c||^2:
+# the expansion loses every digit when features and centres sit far from the origin (offset 1e7:
+# radii off by a factor of 100 and more), the differences keep full relative precision.
+_CHUNK = 1 << 21  # floats per (rows x centres x dims) block, bounds the temporary memory
+
+
+def _row_blocks(n_rows, per_row):
+    step = max(1, _CHUNK // max(1, per_row))
+    for start in range(0, n_rows, step):
+        yield slice(start, min(n_rows, start + step))
+
+
 def _sq_dists(F, C):
+    """``(n, m)`` squared distances ``||f_i - c_j||^2`` summed from the differences ``f_i - c_j``
+    (``scipy.spatial.distance.cdist``, which forms the differences in compiled code)."""
+    from scipy.spatial.distance import cdist
+
+    return cdist(np.asarray(F, dtype=float), np.asarray(C, dtype=float), "sqeuclidean")
+
+
+def _gram_sq_dists(F, C):
+    """Squared distances by the expansion ``||f||^2 - 2 f.c + ||c||^2`` (one matrix product).
+
+    Used only inside Magnet *training* (loss and sigma^2), where features sit near the origin and
+    speed matters; it is also the computation the cached weights were trained with, so retraining
+    reproduces them with unchanged numerics. Certificates, predictions and attacks use
+    :func:`_sq_dists` / :func:`_bisector_terms`.
+    """
     d2 = (F**2).sum(1)[:, None] - 2.0 * F @ C.T + (C**2).sum(1)[None, :]
     return np.maximum(d2, 0.0)
+
+
+def _bisector_terms(F, C, k, dual_ord=2):
+    """Numerators and normaliser of the distances from ``F[i]`` to the bisectors of ``C[k[i]]`` and every ``C[j]``.
+
+    Returns ``(num, gap)``, both ``(n, m)``, with
+
+    .. math:: \\mathrm{num}_{ij} = \\|\\mu_j-\\mu_k\\|^2 - 2\\,(f_i-\\mu_k)^\\top(\\mu_j-\\mu_k)
+              = \\|f_i-\\mu_j\\|^2 - \\|f_i-\\mu_k\\|^2, \\qquad \\mathrm{gap}_{ij} = \\|\\mu_j-\\mu_k\\|_{q},
+
+    computed from the differences ``f_i - mu_k`` and ``mu_j - mu_k`` (numerically stable far from the
+    origin). ``num / (2 gap)`` is the distance from ``f_i`` to the bisecting hyperplane measured in the
+    norm dual to ``q``: ``dual_ord=2`` gives Euclidean distances (l2 perturbations), ``dual_ord=1``
+    l-infinity distances (l-infinity perturbations: ``delta . d <= ||delta||_inf ||d||_1``).
+    """
+    n, m = F.shape[0], C.shape[0]
+    num, gap = np.empty((n, m)), np.empty((n, m))
+    for rows in _row_blocks(n, C.size):
+        Ck = C[k[rows]]
+        G = F[rows] - Ck                       # f - mu_k
+        D = C[None, :, :] - Ck[:, None, :]     # mu_j - mu_k
+        num[rows] = np.einsum("bmd,bmd->bm", D, D) - 2.0 * np.einsum("bmd,bd->bm", D, G)
+        gap[rows] = np.abs(D).sum(axis=2) if dual_ord == 1 else np.sqrt(np.einsum("bmd,bmd->bm", D, D))
+    return num, gap
+
+
+def _margin_matrix(F, C, cls, c, dual_ord=2):
+    """Distances from each ``F[i]`` to the bisectors between its nearest centre ``k`` of class ``c[i]`` and
+    every centre of another class (``inf`` for centres of class ``c[i]``; 0 for an other-class centre that
+    coincides with ``mu_k``). Returns ``(ratio, k, gap)`` (``gap[i, j] = ||mu_j - mu_k||``)."""
+    d2 = _sq_dists(F, C)
+    same = cls[None, :] == c[:, None]
+    k = np.argmin(np.where(same, d2, np.inf), axis=1)
+    num, gap = _bisector_terms(F, C, k, dual_ord)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = num / (2.0 * gap)
+    ratio = np.where(same, np.inf, np.where(gap == 0, 0.0, ratio))
+    return ratio, k, gap
 
 
 # ---------------------------------------------------------------------------
@@ -123,27 +190,19 @@ def feature_margin(features, centers, center_classes, labels=None):
     positive when the nearest-centre rule predicts ``c`` with ``mu_k`` winning, negative
     when some other-class centre is closer than ``mu_k``. (Proof of Proposition 1,
     Alfarra et al.: the bisector of ``mu_k, mu_j`` is a hyperplane; ``m`` is the distance
-    to the closest of them.)
+    to the closest of them.) The numerator is evaluated in the difference form
+    :math:`\\|\\mu_j-\\mu_k\\|^2 - 2(f-\\mu_k)^\\top(\\mu_j-\\mu_k)`, which keeps its precision when
+    features and centres are far from the origin (the expansion in ``||f||^2`` does not).
     """
     F, C, cls = _check_centers(features, centers, center_classes)
-    d2 = _sq_dists(F, C)
     if labels is None:
-        c = cls[np.argmin(d2, axis=1)]
+        c = cls[np.argmin(_sq_dists(F, C), axis=1)]
     else:
         c = check_labels(labels, "labels", n_samples=F.shape[0])
         missing = np.setdiff1d(np.unique(c), cls)
         if missing.size:
             raise ValueError(f"labels contain classes without a centre: {missing.tolist()}")
-    same = cls[None, :] == c[:, None]
-    k = np.argmin(np.where(same, d2, np.inf), axis=1)
-    rows = np.arange(F.shape[0])
-    gap = np.linalg.norm(C[None, :, :] - C[k][:, None, :], axis=2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = (d2 - d2[rows, k][:, None]) / (2.0 * gap)
-    ratio = np.where(same, np.inf, ratio)
-    # two centres of different classes at the same point: no margin at all
-    ratio = np.where(~same & (gap == 0), 0.0, ratio)
-    return ratio.min(axis=1)
+    return _margin_matrix(F, C, cls, c)[0].min(axis=1)
 
 
 def robustness_radius(features, centers, center_classes, lipschitz):
@@ -189,9 +248,10 @@ def two_nearest_radius(features, centers, center_classes, lipschitz):
     k = np.argmin(d2, axis=1)
     other = cls[None, :] != cls[k][:, None]
     j = np.argmin(np.where(other, d2, np.inf), axis=1)
-    gap = np.linalg.norm(C[j] - C[k], axis=1)
+    num, gap = _bisector_terms(F, C, k)
+    num, gap = num[rows, j], gap[rows, j]
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(gap > 0, (d2[rows, j] - d2[rows, k]) / (2.0 * gap), 0.0)
+        r = np.where(gap > 0, num / (2.0 * gap), 0.0)
     return np.maximum(r, 0.0) / lipschitz
 
 
@@ -271,12 +331,18 @@ class LinearRegions:
     jacobian_norms : (n_regions,) array
         Spectral norm of the (constant) Jacobian on each region.
     box : (4,) array ``(x_min, x_max, y_min, y_max)``
+    jacobians : (n_regions, 2, d) array
+        On region ``R`` the network is the affine map ``f(x) = x @ jacobians[R] + offsets[R]``
+        (code orientation: rows are inputs; the paper's Jacobian is the transpose).
+    offsets : (n_regions, d) array
     """
 
     lipschitz: float
     polygons: tuple = field(repr=False)
     jacobian_norms: np.ndarray = field(repr=False)
     box: np.ndarray = field(repr=False)
+    jacobians: np.ndarray = field(repr=False, default=None)
+    offsets: np.ndarray = field(repr=False, default=None)
 
     @property
     def n_regions(self) -> int:
@@ -379,13 +445,139 @@ def lipschitz_exact_2d(net, box):
             for Q, signs in pieces:
                 new_regions.append((Q, A * signs[None, :], c * signs))
         regions = new_regions
-    WL = net.weights[-1]
-    polygons, norms = [], []
-    for P, M, _ in regions:
+    WL, bL = net.weights[-1], net.biases[-1]
+    polygons, norms, jacobians, offsets = [], [], [], []
+    for P, M, v in regions:
         polygons.append(P)
-        norms.append(np.linalg.norm(M @ WL, 2))
+        jacobians.append(M @ WL)
+        offsets.append(v @ WL + bL)
+        norms.append(np.linalg.norm(jacobians[-1], 2))
     norms = np.array(norms)
-    return LinearRegions(float(norms.max()), tuple(polygons), norms, b)
+    return LinearRegions(float(norms.max()), tuple(polygons), norms, b, np.array(jacobians), np.array(offsets))
+
+
+@dataclass(frozen=True)
+class ExactFlip2D:
+    """Output of :func:`exact_flip_distance_2d`.
+
+    Attributes
+    ----------
+    distance : (n,) array
+        Euclidean distance from each input to the nearest input of the box that the nearest-centre
+        rule assigns to another class (``inf`` if the box holds none).
+    X_boundary : (n, 2) array
+        A point of the decision boundary at that distance (the infimum is attained on the closure;
+        a point just beyond it, along the segment, is classified differently).
+    exact : (n,) bool
+        ``distance <=`` the distance from the input to the edge of the box: then no input outside the
+        box can be closer, and ``distance`` is the minimal flip distance in all of R^2.
+    predicted : (n,) int array, the clean predictions
+    n_pieces : int, number of convex pieces (region x centre cells) the boundary was assembled from
+    """
+
+    distance: np.ndarray
+    X_boundary: np.ndarray = field(repr=False)
+    exact: np.ndarray = field(repr=False)
+    predicted: np.ndarray = field(repr=False)
+    n_pieces: int
+
+
+def _inside_convex(P, X, tol):
+    """Boolean (n,): rows of X inside the counter-clockwise convex polygon P (up to ``tol``)."""
+    E = np.roll(P, -1, axis=0) - P
+    cross = E[None, :, 0] * (X[:, None, 1] - P[None, :, 1]) - E[None, :, 1] * (X[:, None, 0] - P[None, :, 0])
+    return np.all(cross >= -tol, axis=1)
+
+
+def _ccw(P):
+    x, y = P[:, 0], P[:, 1]
+    return P if np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)) >= 0 else P[::-1]
+
+
+@single_threaded
+def exact_flip_distance_2d(model, X, box, regions=None):
+    """Exact minimal L2 perturbation that changes the prediction of a ReLU nearest-centre model with 2-D input.
+
+    On each linear region ``R`` of the network (:func:`lipschitz_exact_2d`) the features are affine,
+    ``f(x) = x J_R + o_R``, so the set of inputs of ``R`` whose nearest centre is ``mu_j`` is the convex
+    polygon
+
+    .. math:: R \\cap \\{x : (\\mu_k-\\mu_j)^\\top(2 f(x) - \\mu_k - \\mu_j) \\le 0\\ \\ \\forall k \\ne j\\}
+
+    (one Sutherland-Hodgman clip per other centre; the form is the difference form of
+    ``||f - mu_j||^2 <= ||f - mu_k||^2``). The inputs classified differently from ``x`` are the union of
+    the pieces of the other classes, and the distance from ``x`` to a union of convex polygons it lies
+    outside of is the smallest distance to one of their edges: a finite, exact computation (no sampling,
+    no attack). This is the "true minimal flip distance" against which the certified radius of
+    Proposition 1 is measured (its ratio to the radius is >= 1; equality would mean a tight certificate).
+
+    Parameters
+    ----------
+    model : CentroidClassifier with a 2-input ReLU network
+    X : (n, 2) array of inputs inside the box
+    box : (x_min, x_max, y_min, y_max)
+    regions : LinearRegions of ``model.net`` on ``box`` (computed if None)
+
+    Returns
+    -------
+    ExactFlip2D
+    """
+    if not isinstance(model, CentroidClassifier):
+        raise TypeError(f"model must be a CentroidClassifier, got {type(model).__name__}")
+    X = model.net._check_input(X)
+    b = _check_box(box)
+    if X.shape[1] != 2:
+        raise ValueError(f"X must have 2 columns, got {X.shape[1]}")
+    if np.any(X[:, 0] < b[0]) or np.any(X[:, 0] > b[1]) or np.any(X[:, 1] < b[2]) or np.any(X[:, 1] > b[3]):
+        raise ValueError("every row of X must lie inside the box")
+    if regions is None:
+        regions = lipschitz_exact_2d(model.net, b)
+    elif not isinstance(regions, LinearRegions) or regions.jacobians is None:
+        raise TypeError("regions must be the LinearRegions returned by lipschitz_exact_2d")
+    elif not np.array_equal(regions.box, b):
+        raise ValueError("regions were computed on another box")
+    C, cls = model.centers, model.center_classes
+    min_area = 1e-12 * (b[1] - b[0]) * (b[3] - b[2])
+    starts, ends, piece_cls, pieces = [], [], [], []
+    for P, J, o in zip(regions.polygons, regions.jacobians, regions.offsets):
+        for j in range(C.shape[0]):
+            Q = P
+            for k in range(C.shape[0]):
+                if k == j or Q is None:
+                    continue
+                w = C[k] - C[j]
+                # keep (mu_k - mu_j).(2 (x J + o) - mu_k - mu_j) <= 0, i.e. x.a + c >= 0 with:
+                a, c = -2.0 * (J @ w), -(w @ (2.0 * o - C[k] - C[j]))
+                Q = _clip_halfplane(Q, a, c) if np.any(a) else (Q if c >= 0 else None)
+            if Q is None or _area(Q) <= min_area:
+                continue
+            Q = _ccw(Q)
+            pieces.append((Q, cls[j]))
+            starts.append(Q)
+            ends.append(np.roll(Q, -1, axis=0))
+            piece_cls.append(np.full(len(Q), cls[j]))
+    S, E, ecls = np.vstack(starts), np.vstack(ends), np.concatenate(piece_cls)
+    pred = model.predict(X)
+    n = X.shape[0]
+    dist, Xb = np.full(n, np.inf), X.copy()
+    seg = E - S
+    seg2 = np.maximum((seg**2).sum(1), np.finfo(float).tiny)
+    for i in range(n):
+        other = ecls != pred[i]
+        if not other.any():
+            continue
+        t = np.clip(((X[i] - S[other]) * seg[other]).sum(1) / seg2[other], 0.0, 1.0)
+        proj = S[other] + t[:, None] * seg[other]
+        d = np.linalg.norm(proj - X[i], axis=1)
+        best = int(np.argmin(d))
+        dist[i], Xb[i] = d[best], proj[best]
+    # an input inside another class's piece (a tie on the boundary) is at distance 0
+    scale = max(b[1] - b[0], b[3] - b[2])
+    for Q, c in pieces:
+        inside = _inside_convex(Q, X, 1e-12 * scale**2) & (pred != c)
+        dist[inside], Xb[inside] = 0.0, X[inside]
+    to_edge = np.minimum.reduce([X[:, 0] - b[0], b[1] - X[:, 0], X[:, 1] - b[2], b[3] - X[:, 1]])
+    return ExactFlip2D(dist, Xb, dist <= to_edge, pred, len(pieces))
 
 
 def box_grid(box, n_grid):
@@ -441,7 +633,7 @@ def magnet_loss(features, labels, centers, center_classes, alpha=1.0, sigma=None
         raise ValueError(f"labels contain classes without a centre: {missing.tolist()}")
     alpha = check_nonnegative(alpha, "alpha")
     n = F.shape[0]
-    d2 = _sq_dists(F, C)
+    d2 = _gram_sq_dists(F, C)
     same = cls[None, :] == y[:, None]
     k = np.argmin(np.where(same, d2, np.inf), axis=1)
     rows = np.arange(n)
@@ -668,7 +860,7 @@ def train_magnet(net, X, y, epochs, n_clusters=1, alpha=1.0, lr=1e-3, batch_size
         accs.append(float(np.mean(nearest_center_predict(net.forward(X), centers, classes) == y)))
     F = net.forward(X)
     centers, classes = fit_centers(F, y, n_clusters, rng)
-    D = np.min(np.where(classes[None, :] == y[:, None], _sq_dists(F, centers), np.inf), axis=1)
+    D = np.min(np.where(classes[None, :] == y[:, None], _gram_sq_dists(F, centers), np.inf), axis=1)
     sigma2 = float(D.sum() / (n - 1)) if sigma is None else float(sigma) ** 2
     model = CentroidClassifier(net, centers, classes, max(sigma2, np.finfo(float).tiny))
     return MagnetTrainingResult(model, TrainingHistory(np.array(losses), np.array(accs)))
@@ -750,19 +942,15 @@ def _hard_objective(model, X, y):
     """Value to *maximise* (minus the feature margin), its input gradient, and 'fooled'."""
     F = model.net.forward(X)
     C, cls = model.centers, model.center_classes
-    d2 = _sq_dists(F, C)
-    same = cls[None, :] == y[:, None]
-    k = np.argmin(np.where(same, d2, np.inf), axis=1)
-    gap = np.linalg.norm(C[None, :, :] - C[k][:, None, :], axis=2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(same | (gap == 0), np.inf, (d2 - d2[np.arange(len(y)), k][:, None]) / (2.0 * gap))
+    ratio, k, gap = _margin_matrix(F, C, cls, y)
+    ratio = np.where(gap == 0, np.inf, ratio)  # a coincident centre has no direction to follow
     j = np.argmin(ratio, axis=1)
     rows = np.arange(len(y))
     m = ratio[rows, j]
     # d m / d f = (mu_k - mu_j) / ||mu_j - mu_k||
     gF = (C[k] - C[j]) / gap[rows, j][:, None]
     gX = model.net.backward(-gF)
-    fooled = cls[np.argmin(d2, axis=1)] != y
+    fooled = cls[np.argmin(_sq_dists(F, C), axis=1)] != y
     return -m, gX, fooled
 
 

@@ -3,8 +3,10 @@
 Expected values of q1 and q5 are closed forms derived in the solutions (re-derived independently in
 ``tests/test_checks_ch06.py``); q2 compares with :func:`tutorial_lib.clustr.robustness_radius` and q4
 with :func:`tutorial_lib.clustr.certified_accuracy` on a cached model, both tested independently in
-``tests/test_clustr.py`` (cvxpy distances, brute force, hand examples). q3 checks the student's own
-counterexample directly.
+``tests/test_clustr.py`` (cvxpy distances, brute force, hand examples); one hidden case of q2 sits near
+(1e6, 1e6), where only a computation from differences is accurate (issue 16, item 4). q3 checks the student's
+own counterexample directly and rejects the lesson's example and configurations with every centre on a
+coordinate axis (the prompt asks for one off the axes).
 """
 import numpy as np
 
@@ -18,7 +20,7 @@ from ..clustr import (
     synthetic_data,
     two_nearest_radius,
 )
-from ._core import Case, ChoiceQuestion, FunctionQuestion, ThoughtQuestion, ValueQuestion
+from ._core import Case, ChoiceQuestion, FunctionQuestion, Mistake, ThoughtQuestion, ValueQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "moons_radii"]
 
@@ -26,9 +28,18 @@ __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "moons_radii"]
 q1 = ValueQuestion(
     "ch06.q1",
     0.5,
-    rtol=1e-4,
+    rtol=5e-4,  # four significant digits
     atol=1e-6,
     what="radius",
+    mistakes=[
+        Mistake(lambda a, e: np.isclose(float(a), 1.0, rtol=1e-3),
+                "1 is the feature-space distance from f(x) to the decision boundary. The radius is measured in INPUT "
+                "space: a 2-Lipschitz map moves f(x) by up to 2 ||delta||, so divide by L_f = 2."),
+        Mistake(lambda a, e: np.isclose(float(a), 4 / np.sqrt(10) / 2, rtol=1e-3)
+                or np.isclose(float(a), 4 / np.sqrt(10), rtol=1e-3),
+                "that is the distance to the bisector of mu_a and mu_c, which is not the closest one: take the "
+                "minimum over every centre of another class."),
+    ],
     hints=[
         "The nearest centre of f(x) = (1, 0) is mu_a = (0, 0). Compute the distance from f(x) to the bisector of "
         "mu_a with EACH other-class centre: (||f - mu_j||^2 - ||f - mu_a||^2) / (2 ||mu_j - mu_a||).",
@@ -54,6 +65,11 @@ def _radius_cases(rng):
         classes = np.concatenate([[0, 1], rng.integers(0, 3, m - 2)])
         yield Case((rng.normal(size=(n, d)), rng.normal(size=(m, d)), classes, float(rng.uniform(0.5, 3.0))),
                    description="random centres")
+    C = rng.normal(scale=0.3, size=(4, 2))
+    F = C[[0, 1, 2, 3, 0, 1]] + rng.normal(scale=0.1, size=(6, 2))
+    yield Case((F + 1e6, C + 1e6, np.array([0, 1, 2, 0]), 1.0),
+               description="features and centres near (1e6, 1e6): compute with the differences f - mu, not with "
+                           "||f||^2 - 2 f.mu + ||mu||^2, which loses the digits that matter")
 
 
 q2 = FunctionQuestion(
@@ -81,6 +97,30 @@ q2 = FunctionQuestion(
 
 
 # ---------------------------------------------------------------- q3: your own counterexample
+_LESSON_F = np.array([4.5, 0.0])
+_LESSON_CENTERS = np.array([[0.0, 0.0], [0.0, 2.0], [10.0, 0.0]])
+
+
+def _parse_counterexample(got):
+    f, centers, delta = got
+    return (np.asarray(f, dtype=float).reshape(-1), np.asarray(centers, dtype=float),
+            np.asarray(delta, dtype=float).reshape(-1))
+
+
+def _is_lesson_example(got):
+    f, centers, _ = _parse_counterexample(got)
+    if f.shape != (2,) or centers.shape != (3, 2):
+        return False
+    same_set = all(np.any(np.all(np.isclose(centers, c), axis=1)) for c in _LESSON_CENTERS)
+    return bool(np.allclose(f, _LESSON_F) and same_set)
+
+
+def _all_on_axes(got):
+    """Every centre has at most one non-zero coordinate (it lies on a coordinate axis)."""
+    _, centers, _ = _parse_counterexample(got)
+    return bool(np.all(np.sum(np.abs(centers) > 1e-12, axis=1) <= 1))
+
+
 def _check_counterexample(expected, got):
     try:
         f, centers, delta = got
@@ -107,6 +147,8 @@ def _check_counterexample(expected, got):
     if size >= two:
         return False, (f"||delta|| = {size:.4g} is not below the two-nearest radius {two:.4g}: the shortcut did not "
                        "certify this flip (correct radius here: " f"{full:.4g})")
+    if _all_on_axes(got):
+        return False, "every centre lies on a coordinate axis: the prompt asks for centres off the axes"
     return True, ""
 
 
@@ -115,6 +157,14 @@ q3 = ValueQuestion(
     None,
     compare=_check_counterexample,
     what="counterexample",
+    mistakes=[
+        Mistake(lambda a, e: _is_lesson_example(a),
+                "this is the lesson's own example (f = (4.5, 0), centres (0, 0), (0, 2), (10, 0)). Build your own, "
+                "with centres that are not all on the coordinate axes: e.g. rotate the idea, or start from scratch."),
+        Mistake(lambda a, e: _all_on_axes(a),
+                "all your centres lie on the coordinate axes; the prompt asks for a configuration off the axes "
+                "(rotating a valid example keeps it valid)."),
+    ],
     hints=[
         "Use the identity feature map (L_f = 1) in 2-D, one class per centre. Put f close to the bisector of its "
         "nearest centre mu_1 and some centre mu_3 that is NOT the second nearest: mu_3 far away, but f almost "
@@ -164,9 +214,17 @@ q4 = ValueQuestion(
 q5 = ValueQuestion(
     "ch06.q5",
     np.array([2.0 * np.sqrt(2.0), np.sqrt(5.0)]),
-    rtol=1e-4,
+    rtol=5e-4,  # four significant digits (2.828, 2.236)
     atol=1e-6,
     what="pair (product bound, exact constant)",
+    mistakes=[
+        Mistake(lambda a, e: np.allclose(np.asarray(a, dtype=float), np.asarray(e)[::-1], rtol=1e-3),
+                "you swapped the pair: give [product bound, exact constant]. The product bound is the larger of the "
+                "two (it can only over-estimate)."),
+        Mistake(lambda a, e: np.allclose(np.asarray(a, dtype=float), [np.asarray(e)[0]] * 2, rtol=1e-3),
+                "the product bound is not always attained: the exact constant is the largest gradient norm over the "
+                "four linear pieces."),
+    ],
     hints=[
         "Product bound: ||W1||_2 * ||W2||_2. W1 = diag(2, 1) has spectral norm 2; W2 = [1, 1] (one row) has "
         "spectral norm sqrt(2).",
