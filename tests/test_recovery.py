@@ -587,7 +587,15 @@ def test_radius_sound_and_attained(case):
     assert np.linalg.norm(res.eps) == pytest.approx(res.radius, rel=1e-9, abs=1e-12)
     assert ref_certified(X, labels, W, p, gamma)
     if res.radius > 1e-9:  # at gamma = gamma_min the radius is 0 up to rounding
-        assert not ref_certified(X + 1.001 * res.eps, labels, W, p, gamma)
+        # X + eps lies on the certificate's boundary: one condition holds with equality
+        _, gmin, gmax = ref_conditions(X + res.eps, labels, W, p)
+        assert min(abs(gmax - gamma), abs(gamma - gmin)) <= 1e-7 * max(1.0, gamma) or not ref_certified(
+            X + res.eps, labels, W, p, gamma)
+        if p != np.inf:
+            # pushing on along eps breaks it. (Not for p = inf: the between constraint bounds an l1 norm,
+            # whose closest boundary point has coordinates exactly 0; going further along eps makes them
+            # grow again, so the l1 norm can rise back over the threshold. Found by hypothesis.)
+            assert not ref_certified(X + 1.001 * res.eps, labels, W, p, gamma)
     # sound: random perturbations strictly inside the radius keep the certificate
     rng = np.random.default_rng(seed)
     for _ in range(12):
@@ -924,3 +932,23 @@ def test_threshold_curves_match_recovery_conditions_and_certified_interval():
 def test_exact_1d_bad_input(call, exc, word):
     with pytest.raises(exc, match=word):
         call()
+
+
+def test_radius_for_p_inf_is_attained_at_a_nonsmooth_boundary():
+    """Regression (found by hypothesis): for p = inf the between constraint bounds an l1 norm of the
+    centroid gap. Its closest boundary point zeroes a coordinate, so the certificate fails exactly at
+    X + eps but holds again a little further along eps: the radius is still the exact infimum."""
+    X = np.array([[7.80378079, 11.63240056, 5.13833926], [7.6267958, 12.11824522, 4.78947115],
+                  [-6.93935215, -1.08477948, -18.90717725], [-7.290903, -1.19757763, -19.14241664],
+                  [20.72848029, -1.62973637, -17.81853858], [20.23482417, -1.63634793, -17.92420606]])
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    W = np.ones((6, 6)) - np.eye(6)
+    gamma = 3.2615823010494225
+    res = certified_radius(X, labels, W, gamma, p=np.inf)
+    assert res.binding == "between"
+    assert ref_certified(X + 0.999 * res.eps, labels, W, np.inf, gamma)
+    assert not ref_certified(X + res.eps, labels, W, np.inf, gamma)
+    assert ref_certified(X + 1.01 * res.eps, labels, W, np.inf, gamma)  # back inside: nonsmooth boundary
+    # the centroid gap's l1 norm at X + eps equals the threshold: a zeroed coordinate shows why
+    gap = (X + res.eps)[labels == 1].mean(0) - (X + res.eps)[labels == 2].mean(0)
+    assert np.min(np.abs(gap)) < 1e-9
