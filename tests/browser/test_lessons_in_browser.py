@@ -95,9 +95,8 @@ def lab(tmp_path_factory):
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), TUTORIAL_LIB_PROGRESS="0")
     port, token = _free_port(), secrets.token_hex(16)
     opts = (f"--no-browser --port={port} --ServerApp.ip=127.0.0.1 --IdentityProvider.token={token} "
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate "
-            # the repository as root, as `make lab` serves it (a file argument alone would root it at notebooks/)
-            f"--ServerApp.root_dir={ROOT}")
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate")
+    # the root folder is `make lab`'s own (--ServerApp.root_dir=the repository): not repeated here
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         opts += " --allow-root"
     log_path = ARTIFACTS / "jupyterlab.log"
@@ -121,9 +120,11 @@ def lab(tmp_path_factory):
                 time.sleep(0.5)
         yield {"base": base, "token": token, "env": env}
     finally:
-        os.killpg(server.pid, signal.SIGTERM)   # the process group this fixture started
         try:
+            os.killpg(server.pid, signal.SIGTERM)   # the process group this fixture started
             server.wait(30)
+        except ProcessLookupError:                  # the server had already exited
+            pass
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(10)
