@@ -894,6 +894,24 @@ def test_exact_radius_1d_equals_the_certified_radius_on_the_running_example():
     assert exact_radius_1d(X0, LAB0, 3.0).binding == "not recovered"
 
 
+def test_exact_and_certified_radius_can_coincide_although_theorem_1_is_loose():
+    """Counterexample B (three clusters of two): Theorem 1's interval [0.5, 1.25) is strictly inside the exact
+    [0.5, 2.5), yet at gamma = 1 both radii are 1/sqrt 2 (a pair split binds: slack 2 gamma - 1 = 1, price
+    1/sqrt 2, exact for two points); at gamma = 1.2 the certificate's between bound binds (10 - 8 * 1.2 = 0.4,
+    times sqrt(2 * 2 / 4) = 1) while the exact radius is still the split, (2.4 - 1)/sqrt 2."""
+    X = np.array([[0.0], [1.0], [10.0], [11.0], [20.0], [21.0]])
+    lab = np.repeat([0, 1, 2], 2)
+    W = np.ones((6, 6)) - np.eye(6)
+    x = X.ravel()
+    for gamma, certified, exact in [(1.0, 1 / np.sqrt(2), 1 / np.sqrt(2)), (1.2, 0.4, 1.4 / np.sqrt(2))]:
+        ex = exact_radius_1d(X, lab, gamma)
+        assert certified_radius(X, lab, W, gamma).radius == pytest.approx(certified)
+        assert ex.radius == pytest.approx(exact) and ex.binding == "within"
+        # the exact radius is attained (oracle): just beyond its eps the partition changes, just before it does not
+        assert not ref_same(partition_1d(exact_cvc_1d(x + 1.001 * ex.eps.ravel(), gamma)), lab)
+        assert ref_same(partition_1d(exact_cvc_1d(x + 0.999 * ex.eps.ravel(), gamma)), lab)
+
+
 def test_weighted_two_cluster_example_kkt_signed_condition_cvxpy():
     """Chapter 03's KKT example: Theorem 1 certifies [4, 4.4); the exact 1-D set is [2, 4.4)."""
     W = np.array([[0, 1, 1, 1], [1, 0, 0.25, 0.25], [1, 0.25, 0, 1], [1, 0.25, 1, 0]], dtype=float)

@@ -1030,9 +1030,9 @@ class RecoveryView:
 def _verdict(report, gamma, recovered):
     solved = "the solver recovers the partition" if recovered else "the solver does NOT recover the partition"
     if not report.c1_holds:
-        why = "C1 fails (some within-cluster pair has w_ij = 0 or n_a w_ij <= mu_ij)"
+        why = "C1' fails (some within-cluster pair has w_ij = 0 or n_a w_ij <= mu_ij)"
     elif not report.c2_holds:
-        why = f"C2 fails (gamma_min = {report.gamma_min:.4g} >= gamma_max = {report.gamma_max:.4g})"
+        why = f"C2' fails (gamma_min = {report.gamma_min:.4g} >= gamma_max = {report.gamma_max:.4g})"
     elif gamma < report.gamma_min:
         why = f"gamma = {gamma:.4g} < gamma_min = {report.gamma_min:.4g}"
     elif gamma >= report.gamma_max:
@@ -1046,7 +1046,7 @@ def _verdict(report, gamma, recovered):
 def recovery_view(X, labels, weights, gamma, point, position, p=2, gammas=None, tol=1e-6):
     r"""Move point ``point`` to ``position``, solve CVC and compare with Theorem 1 (pure widget logic).
 
-    Theorem 1 (Zheng & Li; Sun, Toh & Yuan 2021, Thm 5): if C1 and C2 hold for the target
+    Theorem 1 (Zheng & Li; Sun, Toh & Yuan 2021, Thm 5): if C1' and C2' hold for the target
     partition and :math:`\gamma_{\min} \le \gamma < \gamma_{\max}`, the CVC solution fuses exactly
     the target clusters. The weights stay fixed while the point moves.
 

@@ -269,8 +269,9 @@ q7 = ThoughtQuestion(
     "ch02.q7",
     hints=["Look at condition C1' pair by pair.", "What is w_ij for two points of one cluster that are not neighbours?"],
     solution="C1' asks w_ij > 0 for every pair inside a cluster. With k-nearest-neighbour weights, two points of the "
-    "same cluster that are not among each other's k nearest neighbours have w_ij = 0, so C1' fails as soon as a "
-    "cluster has more than k + 1 points (or is elongated). Theorem 1 is then silent: it neither certifies nor "
+    "same cluster that are not among each other's k nearest neighbours have w_ij = 0, so C1' fails. It must fail "
+    "for a cluster of more than 2k + 1 points (each point gives a weight to at most k of the m(m - 1)/2 inner pairs, "
+    "so at most m k of them have one), and in practice it fails much earlier (the lesson: 7 points, k = 5). Theorem 1 is then silent: it neither certifies nor "
     "refutes recovery, and the lesson shows the solver recovering the three groups anyway. Certificates for sparse "
     "weights need a different argument (e.g. connectivity-based conditions), or dense weights inside clusters.",
 )
