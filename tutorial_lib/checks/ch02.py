@@ -118,9 +118,11 @@ q3 = ValueQuestion(
     ],
     solution="c = mean(1, 3, 5) + 2 * gamma = 3 + 5 = 8. Summing the stationarity conditions "
     "c - x_i + gamma * sum_j s_ij = 0 over the cluster, the within-cluster subgradients cancel (s_ij = -s_ji) and "
-    "each between-cluster term is -1 (the other cluster is above): 3c - 9 - 3 * 2 * gamma = 0. In general, with "
-    "uniform weights a recovered cluster sits at its mean shifted by gamma times (points above minus points below). "
-    "Answer `8.0`.",
+    "each between-cluster term is -1 (the other cluster is above): 3c - 9 - 3 * 2 * gamma = 0. The same sum shows, in "
+    "1-D with uniform weights, that a recovered cluster sits at its mean shifted by gamma times (points above minus "
+    "points below). In d dimensions (p = 2, uniform weights) the between subgradients are unit vectors, so the shift "
+    "is gamma * sum_b n_b u_b, with u_b the unit vector from this cluster's fused value towards cluster b's: not a "
+    "count of points any more. Answer `8.0`.",
     **HAND,
 )
 
