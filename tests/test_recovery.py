@@ -970,3 +970,73 @@ def test_radius_for_p_inf_is_attained_at_a_nonsmooth_boundary():
     # the centroid gap's l1 norm at X + eps equals the threshold: a zeroed coordinate shows why
     gap = (X + res.eps)[labels == 1].mean(0) - (X + res.eps)[labels == 2].mean(0)
     assert np.min(np.abs(gap)) < 1e-9
+
+
+# ----------------------------------------------------------------------------- chapter-02 widget state
+def _toy_2d():
+    """The 2-D toy set of lesson 02 (three groups of seven) with uniform weights."""
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [8.0, 0.0], [4.0, 6.5]])
+    truth = np.repeat([0, 1, 2], 7)
+    return centres[truth] + rng.normal(scale=0.35, size=(21, 2)), truth, np.ones((21, 21)) - np.eye(21)
+
+
+WIDGET_GAMMAS = np.logspace(-1.3, -0.2, 12)
+
+
+def test_recovery_view_state_agrees_with_the_old_computation():
+    """The widget's state (independent path solves, warm-started from the clean view, `at` for gamma moves)
+    against the old computation: one solve at gamma plus a warm-started `clusterpath`, and recovery_conditions."""
+    from tutorial_lib.convex_clustering import clusterpath, recovery_view, solve_cvc
+
+    X, truth, W = _toy_2d()
+    clean = recovery_view(X, truth, W, WIDGET_GAMMAS[0], point=0, position=X[0], gammas=WIDGET_GAMMAS)
+    for position in ([X[0, 0], X[0, 1]], [4.0, 2.5], [1.0, 1.0], [-2.0, 8.0], [10.0, -2.0], [6.0, 5.0]):
+        Xm = X.copy()
+        Xm[0] = position
+        old_path = clusterpath(Xm, WIDGET_GAMMAS, W, show_progress=False)
+        old_report = recovery_conditions(Xm, truth, W)
+        view = recovery_view(X, truth, W, WIDGET_GAMMAS[0], 0, position, gammas=WIDGET_GAMMAS, warm_start=clean)
+        assert np.array_equal(view.X, Xm)
+        assert view.path.converged and np.array_equal(view.path.labels, old_path.labels), position
+        assert view.report == old_report
+        assert np.array_equal(view.recovered_on_path, [same_partition(lab, truth) for lab in old_path.labels])
+        for gamma in (WIDGET_GAMMAS[3], WIDGET_GAMMAS[7], 0.23):  # on the path, on the path, off the path
+            moved = view.at(gamma)
+            old = solve_cvc(Xm, gamma, W)
+            assert moved.gamma == gamma and np.array_equal(moved.solution.labels, old.labels)
+            assert moved.recovered == same_partition(old.labels, truth)
+            assert moved.certified == old_report.certifies(gamma)
+            direct = recovery_view(X, truth, W, gamma, 0, position)
+            assert (moved.certified, moved.recovered, moved.verdict) == (direct.certified, direct.recovered,
+                                                                          direct.verdict)
+
+
+def test_recovery_view_verdicts_name_c1_prime_and_c2_prime():
+    from tutorial_lib.convex_clustering import knn_gaussian_weights, recovery_view
+
+    X, truth, W = _toy_2d()
+    far = recovery_view(X, truth, W, 0.23, point=0, position=[4.0, 2.5])
+    # by hand (recovery_conditions): gamma_min > gamma_max on the moved data, so C2' fails
+    rep = recovery_conditions(far.X, truth, W)
+    assert rep.c1_holds and not rep.c2_holds
+    assert far.verdict.startswith("Theorem 1 is silent: C2' fails") and not far.certified
+    sparse = recovery_view(X, truth, knn_gaussian_weights(X, n_neighbors=3, phi=0.5), 0.23, 0, X[0])
+    assert "C1' fails" in sparse.verdict
+
+
+def test_recovery_view_path_and_warm_start_inputs():
+    from tutorial_lib.convex_clustering import recovery_view
+
+    X, truth, W = _toy_2d()
+    v = recovery_view(X, truth, W, WIDGET_GAMMAS[5], 0, X[0], gammas=WIDGET_GAMMAS)
+    assert v.solution is v.path.solutions[5]  # gamma on the path: its solve is reused
+    assert recovery_view(X, truth, W, 0.23, 0, X[0]).path is None
+    with pytest.raises(ValueError, match="gammas"):
+        recovery_view(X, truth, W, 0.23, 0, X[0], gammas=[0.1, -1.0])
+    with pytest.raises(TypeError, match="warm_start"):
+        recovery_view(X, truth, W, 0.23, 0, X[0], gammas=WIDGET_GAMMAS, warm_start="clean")
+    with pytest.raises(ValueError, match="warm_start"):
+        recovery_view(X, truth, W, 0.23, 0, X[0], gammas=WIDGET_GAMMAS[:5], warm_start=v)
+    with pytest.raises(ValueError, match="gamma"):
+        v.at(0.0)
