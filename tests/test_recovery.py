@@ -981,7 +981,7 @@ def _toy_2d():
     return centres[truth] + rng.normal(scale=0.35, size=(21, 2)), truth, np.ones((21, 21)) - np.eye(21)
 
 
-WIDGET_GAMMAS = np.logspace(-1.3, -0.2, 12)
+WIDGET_GAMMAS = np.round(10.0 ** np.arange(-1.2, -0.3 + 1e-9, 0.1), 10)  # the slider of lesson 02
 
 
 def test_recovery_view_state_agrees_with_the_old_computation():
