@@ -163,24 +163,67 @@ def test_q5_grading_targeted_messages():
     assert q5.evaluate("abc").status == FAILED
 
 
-# ---------------------------------------------------------------- q6, q7: choices
-def test_q6_grading():
-    assert q6.evaluate("b").status == PASSED
-    assert q6.evaluate("(B)").status == PASSED
-    wrong = q6.evaluate("c")
-    assert wrong.status == FAILED and "every eps" in wrong.message
-    assert "allowed" in q6.evaluate("e").message
+# ---------------------------------------------------------------- q6: calm solution, jumping decision
+def test_q6_expected_value_from_the_exact_1d_formula():
+    ya = exact_cvc_1d([0, 2, 9, 14], 2.5)  # eps = -1
+    yb = exact_cvc_1d([0, 2, 8.5, 14], 2.5)  # eps = -1.5
+    ratio = np.linalg.norm(yb - ya) / 0.5
+    n_clusters = len(np.unique(np.round(yb, 9)))
+    assert np.allclose(q6.expected, [ratio, n_clusters])
+    # the partition did change (x_3 moved from {x_3, x_4} to {x_1, x_2, x_3}) although the count is the same
+    assert fused_pairs(ya) == {(0, 1), (2, 3)} and fused_pairs(yb) == {(0, 1), (0, 2), (1, 2)}
+    assert ratio <= 1 + 1e-12  # the modulus 1 of the proximal-map argument, attained here
 
 
-def test_q7_grading_and_its_numbers():
-    assert q7.evaluate(False).status == PASSED
-    assert q7.evaluate("false").status == FAILED  # a true/false question takes the bool, not a string
-    wrong = q7.evaluate(True)
-    assert wrong.status == FAILED and "1.30" in wrong.message
-    # the solution's derivative 1 + 2 a exp(-a^2/2) at a = 2, by a finite difference of a - 2 exp(-a^2/2)
-    f = lambda a: a - 2 * np.exp(-a ** 2 / 2)  # noqa: E731
-    assert (f(2 + 1e-6) - f(2 - 1e-6)) / 2e-6 == pytest.approx(1 + 4 * np.exp(-2))
-    assert "1.54" in q7._solution
+def test_q6_grading_targets_each_slip():
+    assert q6.evaluate([1.0, 2]).status == PASSED
+    assert q6.evaluate(np.array([1.0004, 2.0])).status == PASSED  # 4 significant digits
+    assert "rate inside the window" in q6.evaluate([np.sqrt(2) / 2, 2]).message  # assumed the pair stays fused
+    assert "against the clean solution" in q6.evaluate([np.hypot(1, 0.5) / 1.5, 2]).message  # compared with eps = 0
+    assert "divide by" in q6.evaluate([0.5, 2]).message
+    assert "is not alone" in q6.evaluate([1.0, 3]).message  # x_3 counted as a singleton
+    assert "distinct values" in q6.evaluate([1.0, 4]).message
+    assert "shape" in q6.evaluate(1.0).message
+    assert q6.evaluate(____).status == NOT_ATTEMPTED
+
+
+def test_q6_hints_do_not_give_the_answer():
+    for level in (1, 2):
+        text = q6.hint_text(level)
+        assert "(6, 6, 6, 6.5)" not in text and "[1.0, 2]" not in text and "ratio 1" not in text
+
+
+# ---------------------------------------------------------------- q7: weights recomputed from the data
+def two_point_solution(a, gamma=1.0, phi=0.25):
+    """(y_1*, y_2*) for x = (0, a) with the weight exp(-phi a^2): the exact 1-D oracle with gamma * w."""
+    return exact_cvc_1d([0.0, a], gamma * np.exp(-phi * a ** 2))
+
+
+def test_q7_expected_value_by_finite_differences_of_the_oracle_and_of_the_library():
+    h = 1e-6
+    derivative = (two_point_solution(2 + h) - two_point_solution(2 - h)) / (2 * h)
+    assert q7.expected == pytest.approx(np.linalg.norm(derivative), rel=1e-6)
+    assert q7.expected > 1.4  # the modulus-1 bound is broken
+    # the library with weights recomputed from the moved data (knn with one neighbour = the only pair) agrees
+    from tutorial_lib.calmness import CVCModel, calmness_ratios
+    from tutorial_lib.convex_clustering import knn_gaussian_weights
+
+    model = CVCModel(1.0, weights=lambda Z: knn_gaussian_weights(Z, n_neighbors=1, phi=0.25))
+    ratio = calmness_ratios(model.solve, np.array([[0.0], [2.0]]), np.array([[[0.0], [1.0]]]), [1e-5],
+                            show_progress=False).ratios[0, 0]
+    assert ratio == pytest.approx(q7.expected, rel=1e-4)
+
+
+def test_q7_grading_targets_each_slip():
+    assert q7.evaluate(1.4165).status == PASSED
+    w = np.exp(-1.0)
+    assert "held fixed" in q7.evaluate(1.0).message
+    assert "sign" in q7.evaluate(np.hypot(w, 1 - w)).message
+    assert "factor 2" in q7.evaluate(np.hypot(w / 2, 1 + w / 2)).message
+    assert "distance y_2* - y_1*" in q7.evaluate(1 + 2 * w).message
+    assert q7.evaluate(1.5).status == FAILED
+    assert q7.evaluate(____).status == NOT_ATTEMPTED
+    assert "1.4165" not in q7.hint_text(2) and "1/e" not in q7.hint_text(2)
 
 
 def test_q8_is_an_open_question():

@@ -8,7 +8,11 @@ import pytest
 import scipy.sparse as sp
 
 from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____
-from tutorial_lib.checks.ch02 import Q5_WEIGHTS, Q5_X, q1, q2, q3, q4, q5, q6, q7, uniform_gamma_interval
+from oracles import exact_cvc_1d
+
+from tutorial_lib.checks.ch02 import (
+    Q4_LABELS, Q4_X, Q5_WEIGHTS, Q5_X, q1, q2, q3, q4, q5, q6, q7, uniform_gamma_interval,
+)
 from tutorial_lib.convex_clustering import solve_cvc, uniform_weights
 from tutorial_lib.recovery import exact_recovery_1d, recovery_conditions
 
@@ -43,6 +47,11 @@ def cvxpy_labels(X, gamma, W, tol=1e-5):
     Yv = Y.value
     close = np.linalg.norm(Yv[:, None] - Yv[None, :], axis=2) <= tol * (1 + np.abs(X).max())
     return sp.csgraph.connected_components(sp.csr_matrix(close), directed=False)[1]
+
+
+def partition_of(y, tol=1e-9):
+    """Labels of the distinct values of a 1-D solution (equal centroids share a cluster)."""
+    return np.unique(np.round(np.asarray(y) / tol) * tol, return_inverse=True)[1]
 
 
 def same(a, b):
@@ -145,13 +154,33 @@ def test_q3_answers():
     assert "*other*" in q3.evaluate(10.5).message
 
 
-# ------------------------------------------------------------------ q4, q5: choices
+# ------------------------------------------------------------------ q4: the true smallest gamma
+def test_q4_expected_value_by_the_exact_1d_oracle_on_a_grid():
+    x = Q4_X.ravel()
+    grid = np.round(np.arange(1.0, 6.0, 0.001), 3)
+    ok = np.array([same(partition_of(exact_cvc_1d(x, g)), Q4_LABELS) for g in grid])
+    assert np.all(np.diff(np.flatnonzero(ok)) == 1)  # one interval
+    assert grid[ok].min() == pytest.approx(2.167, abs=1e-3) and grid[ok].max() == pytest.approx(5.366, abs=1e-3)
+    assert q4.expected == pytest.approx(13 / 6)
+    assert same(partition_of(exact_cvc_1d(x, 13 / 6 + 1e-9)), Q4_LABELS)
+    assert not same(partition_of(exact_cvc_1d(x, 13 / 6 - 1e-6)), Q4_LABELS)
+    # Theorem 1 certifies only from 8/3: the computed value is outside its interval
+    rep = recovery_conditions(Q4_X, Q4_LABELS, uniform_weights(5))
+    assert rep.gamma_min == pytest.approx(8 / 3) and q4.expected < rep.gamma_min < rep.gamma_max
+
+
 def test_q4_answers():
-    assert q4.evaluate("a").status == PASSED
-    res = q4.evaluate("b")
-    assert res.status == FAILED and "exactly one minimiser" in res.message
-    assert q4.evaluate("d").status == FAILED
-    assert q4.evaluate("z").status == FAILED
+    assert q4.evaluate(13 / 6).status == PASSED
+    assert q4.evaluate(2.167).status == PASSED
+    assert "Theorem 1's gamma_min" in q4.evaluate(8 / 3).message
+    assert "other split" in q4.evaluate(5.5 / 3).message
+    assert "n_a = 3" in q4.evaluate(3.25).message
+    assert "cluster of two points" in q4.evaluate(2.5).message
+    assert "{30, 31}" in q4.evaluate(0.5).message
+    assert q4.evaluate(5.0).status == FAILED
+    assert q4.evaluate(____).status == NOT_ATTEMPTED
+    for level in (1, 2):
+        assert "13/6" not in q4.hint_text(level) and "2.16" not in q4.hint_text(level)
 
 
 def test_q5_expected_value_is_independent():

@@ -434,9 +434,9 @@ def test_recovery_view_on_the_paper_example():
     assert v.certified and v.recovered and "certifies" in v.verdict
     assert np.isclose(v.report.gamma_min, 1.5) and np.isclose(v.report.gamma_max, 29 / 8)
     assert np.allclose(v.solution.Y.ravel(), [6, 6, 10.5, 10.5]) and np.allclose(v.X.ravel(), [0, 2, 17, 14])
-    # Example 4: x_3 -> -4: C2 fails (9 > 1) and the partition changes to {1,2,3},{4}
+    # Example 4: x_3 -> -4: C2' fails (9 > 1) and the partition changes to {1,2,3},{4}
     v = recovery_view(X4, labels, W, 2.5, point=2, position=[-4.0])
-    assert not v.certified and not v.recovered and "C2 fails" in v.verdict
+    assert not v.certified and not v.recovered and "C2' fails" in v.verdict
     assert list(v.solution.labels) == [0, 0, 0, 1]
     # gamma below gamma_min = 2: four singletons, verdict names the reason
     v = recovery_view(X4, labels, W, 0.5, point=2, position=[10.0], gammas=[0.5, 2.5])

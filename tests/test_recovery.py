@@ -894,6 +894,24 @@ def test_exact_radius_1d_equals_the_certified_radius_on_the_running_example():
     assert exact_radius_1d(X0, LAB0, 3.0).binding == "not recovered"
 
 
+def test_exact_and_certified_radius_can_coincide_although_theorem_1_is_loose():
+    """Counterexample B (three clusters of two): Theorem 1's interval [0.5, 1.25) is strictly inside the exact
+    [0.5, 2.5), yet at gamma = 1 both radii are 1/sqrt 2 (a pair split binds: slack 2 gamma - 1 = 1, price
+    1/sqrt 2, exact for two points); at gamma = 1.2 the certificate's between bound binds (10 - 8 * 1.2 = 0.4,
+    times sqrt(2 * 2 / 4) = 1) while the exact radius is still the split, (2.4 - 1)/sqrt 2."""
+    X = np.array([[0.0], [1.0], [10.0], [11.0], [20.0], [21.0]])
+    lab = np.repeat([0, 1, 2], 2)
+    W = np.ones((6, 6)) - np.eye(6)
+    x = X.ravel()
+    for gamma, certified, exact in [(1.0, 1 / np.sqrt(2), 1 / np.sqrt(2)), (1.2, 0.4, 1.4 / np.sqrt(2))]:
+        ex = exact_radius_1d(X, lab, gamma)
+        assert certified_radius(X, lab, W, gamma).radius == pytest.approx(certified)
+        assert ex.radius == pytest.approx(exact) and ex.binding == "within"
+        # the exact radius is attained (oracle): just beyond its eps the partition changes, just before it does not
+        assert not ref_same(partition_1d(exact_cvc_1d(x + 1.001 * ex.eps.ravel(), gamma)), lab)
+        assert ref_same(partition_1d(exact_cvc_1d(x + 0.999 * ex.eps.ravel(), gamma)), lab)
+
+
 def test_weighted_two_cluster_example_kkt_signed_condition_cvxpy():
     """Chapter 03's KKT example: Theorem 1 certifies [4, 4.4); the exact 1-D set is [2, 4.4)."""
     W = np.array([[0, 1, 1, 1], [1, 0, 0.25, 0.25], [1, 0.25, 0, 1], [1, 0.25, 1, 0]], dtype=float)
@@ -952,3 +970,73 @@ def test_radius_for_p_inf_is_attained_at_a_nonsmooth_boundary():
     # the centroid gap's l1 norm at X + eps equals the threshold: a zeroed coordinate shows why
     gap = (X + res.eps)[labels == 1].mean(0) - (X + res.eps)[labels == 2].mean(0)
     assert np.min(np.abs(gap)) < 1e-9
+
+
+# ----------------------------------------------------------------------------- chapter-02 widget state
+def _toy_2d():
+    """The 2-D toy set of lesson 02 (three groups of seven) with uniform weights."""
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [8.0, 0.0], [4.0, 6.5]])
+    truth = np.repeat([0, 1, 2], 7)
+    return centres[truth] + rng.normal(scale=0.35, size=(21, 2)), truth, np.ones((21, 21)) - np.eye(21)
+
+
+WIDGET_GAMMAS = np.round(10.0 ** np.arange(-1.2, -0.3 + 1e-9, 0.1), 10)  # the slider of lesson 02
+
+
+def test_recovery_view_state_agrees_with_the_old_computation():
+    """The widget's state (independent path solves, warm-started from the clean view, `at` for gamma moves)
+    against the old computation: one solve at gamma plus a warm-started `clusterpath`, and recovery_conditions."""
+    from tutorial_lib.convex_clustering import clusterpath, recovery_view, solve_cvc
+
+    X, truth, W = _toy_2d()
+    clean = recovery_view(X, truth, W, WIDGET_GAMMAS[0], point=0, position=X[0], gammas=WIDGET_GAMMAS)
+    for position in ([X[0, 0], X[0, 1]], [4.0, 2.5], [1.0, 1.0], [-2.0, 8.0], [10.0, -2.0], [6.0, 5.0]):
+        Xm = X.copy()
+        Xm[0] = position
+        old_path = clusterpath(Xm, WIDGET_GAMMAS, W, show_progress=False)
+        old_report = recovery_conditions(Xm, truth, W)
+        view = recovery_view(X, truth, W, WIDGET_GAMMAS[0], 0, position, gammas=WIDGET_GAMMAS, warm_start=clean)
+        assert np.array_equal(view.X, Xm)
+        assert view.path.converged and np.array_equal(view.path.labels, old_path.labels), position
+        assert view.report == old_report
+        assert np.array_equal(view.recovered_on_path, [same_partition(lab, truth) for lab in old_path.labels])
+        for gamma in (WIDGET_GAMMAS[3], WIDGET_GAMMAS[7], 0.23):  # on the path, on the path, off the path
+            moved = view.at(gamma)
+            old = solve_cvc(Xm, gamma, W)
+            assert moved.gamma == gamma and np.array_equal(moved.solution.labels, old.labels)
+            assert moved.recovered == same_partition(old.labels, truth)
+            assert moved.certified == old_report.certifies(gamma)
+            direct = recovery_view(X, truth, W, gamma, 0, position)
+            assert (moved.certified, moved.recovered, moved.verdict) == (direct.certified, direct.recovered,
+                                                                          direct.verdict)
+
+
+def test_recovery_view_verdicts_name_c1_prime_and_c2_prime():
+    from tutorial_lib.convex_clustering import knn_gaussian_weights, recovery_view
+
+    X, truth, W = _toy_2d()
+    far = recovery_view(X, truth, W, 0.23, point=0, position=[4.0, 2.5])
+    # by hand (recovery_conditions): gamma_min > gamma_max on the moved data, so C2' fails
+    rep = recovery_conditions(far.X, truth, W)
+    assert rep.c1_holds and not rep.c2_holds
+    assert far.verdict.startswith("Theorem 1 is silent: C2' fails") and not far.certified
+    sparse = recovery_view(X, truth, knn_gaussian_weights(X, n_neighbors=3, phi=0.5), 0.23, 0, X[0])
+    assert "C1' fails" in sparse.verdict
+
+
+def test_recovery_view_path_and_warm_start_inputs():
+    from tutorial_lib.convex_clustering import recovery_view
+
+    X, truth, W = _toy_2d()
+    v = recovery_view(X, truth, W, WIDGET_GAMMAS[5], 0, X[0], gammas=WIDGET_GAMMAS)
+    assert v.solution is v.path.solutions[5]  # gamma on the path: its solve is reused
+    assert recovery_view(X, truth, W, 0.23, 0, X[0]).path is None
+    with pytest.raises(ValueError, match="gammas"):
+        recovery_view(X, truth, W, 0.23, 0, X[0], gammas=[0.1, -1.0])
+    with pytest.raises(TypeError, match="warm_start"):
+        recovery_view(X, truth, W, 0.23, 0, X[0], gammas=WIDGET_GAMMAS, warm_start="clean")
+    with pytest.raises(ValueError, match="warm_start"):
+        recovery_view(X, truth, W, 0.23, 0, X[0], gammas=WIDGET_GAMMAS[:5], warm_start=v)
+    with pytest.raises(ValueError, match="gamma"):
+        v.at(0.0)

@@ -349,3 +349,22 @@ def test_stored_live_widgets_have_a_pre_kernel_view(path):
         children = [c.removeprefix("IPY_MODEL_") for c in model["state"]["children"]]
         images = [state[c] for c in children if state[c]["model_name"] == "ImageModel"]
         assert len(images) == 1 and images[0]["buffers"], "the stored widget state has no picture"
+
+
+@pytest.mark.parametrize("name", ["01_calmness.ipynb", "02_exact_recovery.ipynb"])
+def test_notebooks_01_and_02_use_live_widgets_with_described_controls(name):
+    """Issue 18: no `interact` left; the LiveWidget cell is output-ignored and every stored control has a
+    description that names its unit (in parentheses)."""
+    path = ROOT / "notebooks" / name
+    assert path in LIVE_NOTEBOOKS
+    nb = json.loads(path.read_text())
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    sources = ["".join(c["source"]) for c in cells]
+    assert not any("interact(" in s or "interactive(" in s for s in sources)
+    live = [c for c, s in zip(cells, sources) if "LiveWidget(" in s]
+    assert live and all("nbval-ignore-output" in c["metadata"].get("tags", []) for c in live)
+    assert all("plt.show()" not in s for c, s in zip(cells, sources) if "LiveWidget(" in s)
+    state = nb["metadata"]["widgets"][STATE]["state"]
+    sliders = [m["state"] for m in state.values() if m["model_name"] in ("FloatSliderModel", "FloatLogSliderModel",
+                                                                          "IntSliderModel")]
+    assert sliders and all("(" in s["description"] and ")" in s["description"] for s in sliders)

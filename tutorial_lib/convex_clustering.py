@@ -1006,8 +1006,8 @@ class RecoveryView:
     solution : CVCSolution
         CVC solved on ``X`` at ``gamma``.
     report : RecoveryReport
-        Theorem 1 conditions for the target partition on ``X``
-        (:func:`tutorial_lib.recovery.recovery_conditions`).
+        Theorem 1 conditions (C1', C2', thresholds) for the target partition on ``X``
+        (:func:`tutorial_lib.recovery.recovery_conditions`); they do not depend on ``gamma``.
     certified : bool
         ``report.certifies(gamma)``: Theorem 1 guarantees the target partition.
     recovered : bool
@@ -1015,7 +1015,11 @@ class RecoveryView:
     verdict : str
         One sentence for the widget.
     path : ClusterPath or None
-        Clusterpath on ``X`` over ``gammas`` (if given).
+        CVC on ``X`` at each of ``gammas`` (if given), one certified solve per value.
+    gamma : float
+        The ``gamma`` of ``solution``, ``certified`` and ``verdict``.
+    labels, weights, p, tol
+        The inputs, kept so that :meth:`at` can answer for another ``gamma``.
     """
 
     X: np.ndarray = field(repr=False)
@@ -1025,14 +1029,46 @@ class RecoveryView:
     recovered: bool
     verdict: str
     path: ClusterPath | None = field(default=None, repr=False)
+    gamma: float = float("nan")
+    labels: np.ndarray | None = field(default=None, repr=False)
+    weights: object = field(default=None, repr=False)
+    p: float = 2
+    tol: float = 1e-6
+
+    @property
+    def recovered_on_path(self) -> np.ndarray | None:
+        """Boolean array: the target partition is recovered at each ``gamma`` of :attr:`path`."""
+        if self.path is None:
+            return None
+        target = _canonical(self.labels)
+        return np.array([np.array_equal(s.labels, target) for s in self.path.solutions])
+
+    def at(self, gamma) -> "RecoveryView":
+        """The same moved data at another ``gamma`` (the Theorem 1 report does not depend on it).
+
+        If ``gamma`` is one of the path's values (relative tolerance 1e-9), its path solution is
+        reused; otherwise CVC is solved once more. The path is kept.
+        """
+        gamma = check_positive(gamma, "gamma")
+        sol = None
+        if self.path is not None:
+            hit = np.flatnonzero(np.isclose(self.path.gammas, gamma, rtol=1e-9, atol=0.0))
+            if hit.size:
+                sol = self.path.solutions[int(hit[0])]
+        if sol is None:
+            sol = solve_cvc(self.X, gamma, self.weights, p=self.p, tol=self.tol)
+        certified = self.report.certifies(gamma)
+        recovered = bool(np.array_equal(sol.labels, _canonical(self.labels)))
+        return RecoveryView(self.X, sol, self.report, certified, recovered, _verdict(self.report, gamma, recovered),
+                            self.path, gamma, self.labels, self.weights, self.p, self.tol)
 
 
 def _verdict(report, gamma, recovered):
     solved = "the solver recovers the partition" if recovered else "the solver does NOT recover the partition"
     if not report.c1_holds:
-        why = "C1 fails (some within-cluster pair has w_ij = 0 or n_a w_ij <= mu_ij)"
+        why = "C1' fails (some within-cluster pair has w_ij = 0 or n_a w_ij <= mu_ij)"
     elif not report.c2_holds:
-        why = f"C2 fails (gamma_min = {report.gamma_min:.4g} >= gamma_max = {report.gamma_max:.4g})"
+        why = f"C2' fails (gamma_min = {report.gamma_min:.4g} >= gamma_max = {report.gamma_max:.4g})"
     elif gamma < report.gamma_min:
         why = f"gamma = {gamma:.4g} < gamma_min = {report.gamma_min:.4g}"
     elif gamma >= report.gamma_max:
@@ -1043,10 +1079,10 @@ def _verdict(report, gamma, recovered):
     return f"Theorem 1 is silent: {why}; {solved}."
 
 
-def recovery_view(X, labels, weights, gamma, point, position, p=2, gammas=None, tol=1e-6):
+def recovery_view(X, labels, weights, gamma, point, position, p=2, gammas=None, tol=1e-6, warm_start=None):
     r"""Move point ``point`` to ``position``, solve CVC and compare with Theorem 1 (pure widget logic).
 
-    Theorem 1 (Zheng & Li; Sun, Toh & Yuan 2021, Thm 5): if C1 and C2 hold for the target
+    Theorem 1 (Zheng & Li; Sun, Toh & Yuan 2021, Thm 5): if C1' and C2' hold for the target
     partition and :math:`\gamma_{\min} \le \gamma < \gamma_{\max}`, the CVC solution fuses exactly
     the target clusters. The weights stay fixed while the point moves.
 
@@ -1062,14 +1098,22 @@ def recovery_view(X, labels, weights, gamma, point, position, p=2, gammas=None, 
     position : array (n_features,)
         Its new coordinates.
     p : {1, 2, np.inf}
-    gammas : 1-D array, optional
-        If given, also compute the clusterpath over these gammas.
+    gammas : 1-D array of positive floats, optional
+        If given, also solve CVC on the moved data at each of these values (the ``path``: one
+        solve per value, each certified to ``tol``). If ``gamma`` is one of them, that solve is
+        the ``solution``.
     tol : float
         Solver tolerance.
+    warm_start : RecoveryView, optional
+        A view over the same ``gammas`` and data shape (typically of the clean data, computed
+        once): each solve of the path starts from its solution at the same ``gamma``. The result
+        is a function of the inputs only (the warm start is fixed); it changes the speed, not the
+        certified accuracy.
 
     Returns
     -------
     RecoveryView
+        Use ``view.at(other_gamma)`` to reuse the path for another ``gamma``.
     """
     from .recovery import recovery_conditions
     from ._validation import check_finite_array, check_labels
@@ -1082,11 +1126,26 @@ def recovery_view(X, labels, weights, gamma, point, position, p=2, gammas=None, 
     position = check_finite_array(position, "position", ndim=None).ravel()
     if position.shape != (d,):
         raise ValueError(f"position must have {d} coordinates, got {position.shape[0]}")
+    gam = None
+    if gammas is not None:
+        gam = np.asarray(gammas, dtype=float) if not isinstance(gammas, (str, bytes)) else None
+        if gam is None or gam.ndim != 1 or gam.size == 0 or not np.all(np.isfinite(gam)) or np.any(gam <= 0):
+            raise ValueError("gammas must be a non-empty 1-D array of finite positive numbers")
+    starts = [None] * (0 if gam is None else gam.size)
+    if warm_start is not None:
+        if not isinstance(warm_start, RecoveryView):
+            raise TypeError(f"warm_start must be a RecoveryView, got {type(warm_start).__name__}")
+        wp = warm_start.path
+        if gam is None or wp is None or wp.gammas.shape != gam.shape or not np.allclose(wp.gammas, gam, rtol=1e-12) \
+                or warm_start.X.shape != X.shape:
+            raise ValueError("warm_start must be a RecoveryView of data of the same shape with a path over the same gammas")
+        starts = list(wp.solutions)
     Xm = X.copy()
     Xm[point] = position
-    sol = solve_cvc(Xm, gamma, weights, p=p, tol=tol)
+    path = None
+    if gam is not None:
+        path = ClusterPath(gammas=gam, solutions=tuple(
+            solve_cvc(Xm, float(g), weights, p=p, tol=tol, init=start) for g, start in zip(gam, starts)))
     report = recovery_conditions(Xm, labels, weights, p=p)
-    certified = report.certifies(gamma)
-    recovered = bool(np.array_equal(sol.labels, _canonical(labels)))
-    path = None if gammas is None else clusterpath(Xm, gammas, weights, p=p, tol=tol, show_progress=False)
-    return RecoveryView(Xm, sol, report, certified, recovered, _verdict(report, gamma, recovered), path)
+    view = RecoveryView(Xm, None, report, False, False, "", path, gamma, labels, weights, p, tol)
+    return view.at(gamma)

@@ -44,7 +44,7 @@ Conventions (documented choices, not in the paper)
   fused by CVC) and ``0 / 0`` is ``0`` (coinciding centroids: the theorem does not apply).
 * A cluster with one point has no inner pair; the maximum over no pair is ``0``. With one
   cluster, ``gamma_max = +inf``.
-* When C1 fails, ``gamma_min`` is undefined; it is reported as ``+inf`` so C2 fails as well.
+* When C1' fails, ``gamma_min`` is undefined; it is reported as ``+inf`` so C2' fails as well.
 """
 from __future__ import annotations
 
@@ -191,20 +191,21 @@ class RecoveryReport:
     Attributes
     ----------
     gamma_min, gamma_max : float
-        The two thresholds; ``gamma_min = +inf`` when C1 fails, ``gamma_max = +inf`` with one
+        The two thresholds; ``gamma_min = +inf`` when C1' fails, ``gamma_max = +inf`` with one
         cluster (or clusters joined by no weight).
     c1_holds, c2_holds : bool
-        Condition C1 (``w_ij > 0`` and ``n_a w_ij > mu_ij`` inside every cluster) and C2
-        (``gamma_min < gamma_max``).
+        Condition C1' (``w_ij > 0`` and ``n_a w_ij > mu_ij`` inside every cluster) and C2'
+        (``gamma_min < gamma_max``) of Theorem 1 on the data given (on perturbed data the paper
+        calls them C1 and C2, Theorem 2).
     centroids_distinct : bool
         The theorem's standing assumption.
     gamma_min_pair : tuple of two ints or None
-        The inner pair ``(i, j)`` attaining ``gamma_min`` (when C1 fails: the pair with the
+        The inner pair ``(i, j)`` attaining ``gamma_min`` (when C1' fails: the pair with the
         smallest margin ``n_a w_ij - mu_ij``); None if no cluster has two points.
     gamma_max_clusters : tuple of two labels or None
         The pair of cluster labels attaining ``gamma_max``; None with one cluster.
     c1_margin : float
-        ``min (n_a w_ij - mu_ij)`` over inner pairs (``+inf`` if there is none); C1 needs it > 0.
+        ``min (n_a w_ij - mu_ij)`` over inner pairs (``+inf`` if there is none); C1' needs it > 0.
     p, q : float
         The norm of the CVC penalty and its conjugate used in the ratios.
     cluster_labels : tuple
@@ -228,7 +229,7 @@ class RecoveryReport:
         return len(self.cluster_labels)
 
     def certifies(self, gamma) -> bool:
-        """True iff C1, C2, distinct centroids and ``gamma_min <= gamma < gamma_max`` (Theorem 1)."""
+        """True iff C1', C2', distinct centroids and ``gamma_min <= gamma < gamma_max`` (Theorem 1)."""
         gamma = check_positive(gamma, "gamma")
         return bool(
             self.c1_holds and self.c2_holds and self.centroids_distinct
@@ -272,7 +273,7 @@ def _report(X, labels, W, q, p):
 
 
 def recovery_conditions(X, labels, weights, p=2) -> RecoveryReport:
-    """Check the exact-recovery conditions C1, C2 of Theorem 1 (Zheng & Li, Section 3).
+    """Check the exact-recovery conditions C1', C2' of Theorem 1 (Zheng & Li, Section 3).
 
     Computes ``mu_ij``, ``gamma_min`` and ``gamma_max`` as in the module docstring, vectorised
     over the pairs of each cluster (one Python loop over clusters, none over pairs).
@@ -1203,7 +1204,15 @@ def exact_radius_1d(X, labels, gamma) -> ExactRadius1D:
     The set of partition-changing data is the union of these sets, so the radius (the distance to
     it) is the minimum of the three prices: no perturbation with a smaller norm changes the
     partition, and ``(1 + t) * eps`` does for every ``t > 0``. Theorem 2's
-    :func:`certified_radius` is never larger, and is strictly smaller whenever Theorem 1 is loose.
+    :func:`certified_radius` is never larger (Theorem 2 is sound). The two coincide when the
+    certificate's cheapest break is one where Theorem 1 is exact, even for data on which
+    Theorem 1's gamma interval is loose: for ``X = [0, 1, 10, 11, 20, 21]`` (three clusters of
+    two) Theorem 1 certifies ``[0.5, 1.25)`` of the exact ``[0.5, 2.5)``, yet at ``gamma = 1``
+    both radii are ``1/sqrt 2`` (splitting a pair binds, exactly for two-point clusters); at
+    ``gamma = 1.2`` the certificate's "between" bound binds and it is ``0.4`` against the exact
+    ``0.7 sqrt 2``. The gap can be a large factor: for ``X = [0, 5, 10, 40, 41]`` at
+    ``gamma = 3.5`` the certified radius is ``0.5 / sqrt 2 = 0.354`` and the exact one
+    ``sqrt 6 = 2.449`` (chapter 03, counterexample A).
 
     Parameters
     ----------

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..calmness import CVCModel, same_partition
 from ..recovery import exact_recovery_1d
-from ._core import Case, ChoiceQuestion, FunctionQuestion, Mistake, ThoughtQuestion, ValueQuestion
+from ._core import Case, FunctionQuestion, Mistake, ThoughtQuestion, ValueQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "cvc_jacobian_reference"]
 
@@ -278,47 +278,96 @@ q5 = ValueQuestion(
 )
 
 # ------------------------------------------------------------------------------- q6
-q6 = ChoiceQuestion(
+# X = [0, 2, 10 + eps, 14], gamma = 2.5: Y*(-1) = (6, 6, 6.5, 6.5), Y*(-1.5) = (6, 6, 6, 6.5)
+_Q6 = np.array([1.0, 2.0])  # [||Y*(-1.5) - Y*(-1)||_F / 0.5, number of clusters at eps = -1.5]
+
+
+def _q6_pair(answer):
+    a = np.asarray(answer, dtype=float)
+    if a.shape != (2,):
+        raise ValueError("not a pair")
+    return float(a[0]), float(a[1])
+
+
+def _q6_ratio_is(value):
+    return lambda a, e: np.isclose(_q6_pair(a)[0], value, rtol=1e-3, atol=1e-4)
+
+
+q6 = ValueQuestion(
     "ch01.q6",
-    {
-        "a": "Both Y*(eps) and the partition are 1-Lipschitz in eps.",
-        "b": "Y*(eps) is 1-Lipschitz in eps; the partition is piecewise constant in eps and can jump.",
-        "c": "Calmness of Y*(eps) fails exactly at the eps where the partition changes.",
-        "d": "The modulus is 1/(1 + gamma): more regularisation makes the solution map calmer.",
-    },
-    "b",
-    feedback={
-        "a": "A partition takes finitely many values; a non-constant function into a finite set cannot be continuous.",
-        "c": "The proximal-map bound ||Y*(eps) - Y*|| <= ||eps|| holds for every eps, also where the partition jumps.",
-        "d": "The bound 1 does not depend on gamma, and it is attained: in 1-D a point in a singleton cluster "
-             "moves exactly with its datum.",
-    },
-    hints=[
-        "Recall the proof: Y*(X) is a proximal map of a fixed convex function (fixed weights). What does that say "
-        "about ||Y*(eps) - Y*||?",
-        "Look at the figure of section 6: the centroids and the number of clusters as functions of eps.",
+    _Q6,
+    what="[ratio, number of clusters]",
+    mistakes=[
+        Mistake(_q6_ratio_is(np.sqrt(2) / 2),
+                "sqrt(2)/2 is the rate inside the window, where {x_3, x_4} is fused and moves at half the speed of "
+                "x_3. Between eps = -1 and eps = -1.5 the pair {x_3, x_4} does not stay fused: recompute Y*(-1.5)."),
+        Mistake(_q6_ratio_is(np.hypot(1.0, 0.5) / 1.5),
+                "that is ||Y*(-1.5) - Y*(0)|| / 1.5, the ratio against the clean solution. The question compares the "
+                "two perturbed solutions, eps = -1.5 against eps = -1, and divides by their distance 0.5."),
+        Mistake(_q6_ratio_is(0.5),
+                "0.5 is ||Y*(-1.5) - Y*(-1)||_F itself: divide by ||eps - eps'|| = 0.5."),
+        Mistake(lambda a, e: np.isclose(_q6_pair(a)[0], e[0], rtol=1e-3) and np.isclose(_q6_pair(a)[1], 3.0),
+                "your ratio is right, but x_3 = 8.5 is not alone: compare the fused value of {x_1, x_2, x_3} with "
+                "x_3's own candidate value. It is alone only for eps just below -1."),
+        Mistake(lambda a, e: np.isclose(_q6_pair(a)[0], e[0], rtol=1e-3) and _q6_pair(a)[1] != 2.0,
+                "your ratio is right; count the distinct values of Y*(-1.5) for the number of clusters."),
     ],
-    solution="(b). Y*(X) = prox of gamma * P evaluated at X, and proximal maps are (firmly) nonexpansive, for every "
-    "gamma and eps. The partition is a discrete object: constant on intervals, jumping in between.",
+    hints=[
+        "In 1-D with uniform weights, a fused cluster sits at its mean plus gamma times (points above minus points "
+        "below), and two neighbouring points stay fused while they are at most 2 gamma apart (section 2 and Q5). "
+        "Find Y*(eps) at eps = -1 (x_3 = 9) and at eps = -1.5 (x_3 = 8.5).",
+        "Method: at x_3 = 9, is the pair {x_3, x_4} still within 2 gamma? At x_3 = 8.5, try the candidate partitions "
+        "{x_1, x_2}, {x_3}, {x_4} and {x_1, x_2, x_3}, {x_4}: the right one has increasing fused values and each of "
+        "its clusters holds together. Then subtract, take the norm, divide by 0.5, and count the distinct values.",
+    ],
+    solution="At eps = -1 (x_3 = 9) the pair {x_3, x_4} is exactly 2 gamma = 5 apart, still fused: Y*(-1) = "
+    "(6, 6, 6.5, 6.5) (11.5 - 2 gamma = 6.5). At eps = -1.5 (x_3 = 8.5) x_3 has joined the left pair: the fused value "
+    "of {0, 2, 8.5} is 3.5 + gamma = 6 and x_4 sits at 14 - 3 gamma = 6.5, so Y*(-1.5) = (6, 6, 6, 6.5). "
+    "||Y*(-1.5) - Y*(-1)||_F = 0.5, ratio 0.5 / 0.5 = 1: the solution moved no more than the data (the modulus 1 is "
+    "attained), yet the partition changed, with the same number of clusters, 2. Answer `[1.0, 2]`.",
+    **HAND,
 )
 
 # ------------------------------------------------------------------------------- q7
-q7 = ChoiceQuestion(
+# two points 0 and a, w(a) = exp(-phi a^2) recomputed from the data, phi = 0.25, gamma = 1, a = 2 (no fusion)
+_Q7_W = float(np.exp(-1.0))  # w(2) = exp(-0.25 * 4)
+_Q7_DW = -2 * 0.25 * 2.0 * _Q7_W  # w'(2) = -2 phi a w
+_Q7 = float(np.hypot(_Q7_DW, 1.0 - _Q7_DW))  # ||d(y_1*, y_2*)/da|| = ||(gamma w', 1 - gamma w')||
+
+
+def _close_to(value):
+    return lambda a, e: _close(a, value)
+
+
+q7 = ValueQuestion(
     "ch01.q7",
-    {True: "True", False: "False"},
-    False,
-    feedback={True: "Try the two-point example of section 5: the ratio is about 1.30."},
-    hints=[
-        "The proof needs Y*(X) = prox_{gamma P}(X) for ONE convex function P. Does P stay the same when w_ij "
-        "depends on X(eps)?",
-        "Method: take two points 0 and a that do not fuse, with w = exp(-0.5 a^2) and gamma = 1. Write y_1* and "
-        "y_2* from the optimality conditions, differentiate the distance y_2* - y_1* with respect to a, and compare "
-        "with 1.",
+    _Q7,
+    what="ratio",
+    mistakes=[
+        Mistake(_close_to(1.0),
+                "1 is the ratio with the weight held fixed (then only y_2* moves, at speed 1). Here w_12 = exp(-phi a^2) "
+                "is recomputed from the moved data, so y_1* = gamma w(a) moves too: differentiate through w(a)."),
+        Mistake(_close_to(float(np.hypot(_Q7_DW, 1.0 + _Q7_DW))),
+                "check the sign of dy_2*/da: y_2* = a - gamma w(a), so its derivative is 1 - gamma w'(a), and w'(a) < 0."),
+        Mistake(_close_to(float(np.hypot(_Q7_DW / 2, 1.0 - _Q7_DW / 2))),
+                "the derivative of exp(-phi a^2) is -2 phi a exp(-phi a^2): you dropped the factor 2."),
+        Mistake(_close_to(1.0 - 2 * _Q7_DW),
+                "that is the rate of the distance y_2* - y_1*; the calmness ratio is the norm of the change of the whole "
+                "solution (y_1*, y_2*) divided by the change of the data."),
     ],
-    solution="False. With w_ij(eps) the penalty itself changes with the data, the solution is no longer the "
-    "proximal map of one fixed convex function, and the ratio can exceed 1: for two points 0 and a, "
-    "y_2* - y_1* = a - 2 exp(-a^2/2), whose derivative 1 + 2 a exp(-a^2/2) is about 1.54 at a = 2; the ratio of "
-    "the lesson (moving x_2 only) is about 1.30.",
+    hints=[
+        "Two points that do not fuse: each centroid is its data point pulled towards the other by gamma w. Write "
+        "y_1*(a) and y_2*(a), check that they do not fuse at a = 2, and remember that w = w(a) depends on a.",
+        "Method: differentiate y_1*(a) and y_2*(a) with respect to a by the chain rule, evaluate at a = 2, and take "
+        "the Euclidean norm of the vector of the two derivatives (for a small move of x_2 only, that is the limit of "
+        "the calmness ratio). Compare with 1.",
+    ],
+    solution="With w = exp(-a^2/4), y_1* = gamma w and y_2* = a - gamma w as long as a > 2 gamma w (at a = 2: "
+    "2 > 2/e, no fusion). Then d(y_1*, y_2*)/da = (gamma w', 1 - gamma w') with w' = -2 phi a w = -1/e at a = 2, so "
+    "the ratio tends to ||(-1/e, 1 + 1/e)|| = sqrt(1/e^2 + (1 + 1/e)^2) ≈ 1.4165 > 1: with weights recomputed from the "
+    "perturbed data the modulus-1 guarantee is gone (the penalty is no longer one fixed convex function, so Y* is "
+    "not a proximal map). Held fixed, the same weight gives exactly 1.",
+    **HAND,
 )
 
 # ------------------------------------------------------------------------------- q8

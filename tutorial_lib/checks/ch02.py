@@ -14,9 +14,9 @@ import numpy as np
 
 from ..convex_clustering import cvc_objective
 from .ch01 import HAND, close_answer
-from ._core import Case, ChoiceQuestion, FunctionQuestion, Mistake, ThoughtQuestion, ValueQuestion
+from ._core import Case, FunctionQuestion, Mistake, ThoughtQuestion, ValueQuestion
 
-__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "uniform_gamma_interval", "Q5_X", "Q5_WEIGHTS"]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "uniform_gamma_interval", "Q4_X", "Q4_LABELS", "Q5_X", "Q5_WEIGHTS"]
 
 _close = close_answer
 
@@ -118,38 +118,56 @@ q3 = ValueQuestion(
     ],
     solution="c = mean(1, 3, 5) + 2 * gamma = 3 + 5 = 8. Summing the stationarity conditions "
     "c - x_i + gamma * sum_j s_ij = 0 over the cluster, the within-cluster subgradients cancel (s_ij = -s_ji) and "
-    "each between-cluster term is -1 (the other cluster is above): 3c - 9 - 3 * 2 * gamma = 0. In general, with "
-    "uniform weights a recovered cluster sits at its mean shifted by gamma times (points above minus points below). "
-    "Answer `8.0`.",
+    "each between-cluster term is -1 (the other cluster is above): 3c - 9 - 3 * 2 * gamma = 0. The same sum shows, in "
+    "1-D with uniform weights, that a recovered cluster sits at its mean shifted by gamma times (points above minus "
+    "points below). In d dimensions (p = 2, uniform weights) the between subgradients are unit vectors, so the shift "
+    "is gamma * sum_b n_b u_b, with u_b the unit vector from this cluster's fused value towards cluster b's: not a "
+    "count of points any more. Answer `8.0`.",
     **HAND,
 )
 
 # ------------------------------------------------------------------------------- q4
-q4 = ChoiceQuestion(
+# X = [0, 3, 8, 30, 31], partition {{0, 3, 8}, {30, 31}}, uniform weights: Theorem 1 gives gamma_min = 8/3, but the
+# cluster {0, 3, 8} is fused as soon as both split gaps, 5.5 ({0} | {3, 8}) and 6.5 ({0, 3} | {8}), are <= 3 gamma
+Q4_X = np.array([[0.0], [3.0], [8.0], [30.0], [31.0]])
+Q4_LABELS = np.array([0, 0, 0, 1, 1])
+
+
+def _q4_is(value):
+    return lambda a, e: _close(a, value)
+
+
+q4 = ValueQuestion(
     "ch02.q4",
-    {
-        "a": "Theorem 1 is only sufficient: gamma_min and gamma_max come from worst-case bounds, so the set of "
-             "gamma that really recover the partition can be larger than [gamma_min, gamma_max).",
-        "b": "Outside the interval CVC has several minimisers and one of them happens to give the partition.",
-        "c": "Outside the interval the solver is inaccurate and returns a lucky partition.",
-        "d": "It cannot happen: [gamma_min, gamma_max) is exactly the set of gamma that recover the partition.",
-    },
-    "a",
-    feedback={
-        "b": "CVC is strongly convex for every gamma > 0: it always has exactly one minimiser.",
-        "c": "The solver's accuracy does not depend on where gamma lies; its KKT residual says so.",
-        "d": "That is true for the paper's 1-D example with uniform weights, but not in general: the 2-D toy set "
-             "of the lesson recovers its three groups on a wider range.",
-    },
-    hints=[
-        "Is Theorem 1 an 'if' or an 'if and only if'?",
-        "Look at the 2-D toy figure of the lesson: compare the dark green band (certified) with the light one "
-        "(recovered by the solver).",
+    6.5 / 3,
+    what="smallest gamma",
+    mistakes=[
+        Mistake(_q4_is(8 / 3), "8/3 is Theorem 1's gamma_min: from there on recovery is *guaranteed*, but the theorem is "
+                "only sufficient. The question asks where CVC really starts returning the partition: look at how the "
+                "middle point 3 shares the pull inside the cluster."),
+        Mistake(_q4_is(5.5 / 3), "5.5/3 makes the split {0} | {3, 8} hold, but the cluster must also hold against the "
+                "other split, {0, 3} | {8}: every split of the sorted cluster into its lowest and highest points counts."),
+        Mistake(lambda a, e: _close(a, 6.5 / 2) or _close(a, 5.5 / 2) or _close(a, 8 / 2),
+                "divide by the size n_a = 3 of the cluster, not by 2: every point of the cluster pulls."),
+        Mistake(_q4_is(2.5), "the '2 gamma' rule (neighbours fuse while at most 2 gamma apart) is the rule for a cluster "
+                "of two points. A cluster of three holds together iff the gap between the means of its lowest and its "
+                "highest points is at most gamma n_a, for every split."),
+        Mistake(_q4_is(0.5), "0.5 fuses the pair {30, 31}; the cluster that needs the larger gamma is {0, 3, 8}."),
     ],
-    solution="(a). Theorem 1 states a sufficient condition, derived by bounding the worst within-cluster pair and "
-    "the worst pair of clusters. When the data are far from the worst case, CVC recovers the partition for gamma "
-    "outside the interval too; the theorem just makes no promise there. (For the paper's example, two clusters "
-    "of two points in 1-D, the bounds happen to be tight; a 1-D cluster of three points is already not.)",
+    hints=[
+        "Theorem 1 is only sufficient. In 1-D with uniform weights the lesson (section 5, the cluster {0, 5, 10}) "
+        "states the exact condition for a cluster to stay fused; use it instead of the largest pair distance.",
+        "Method: sort the cluster, split it into its k lowest and remaining points for every k, compute the gap between "
+        "the two means for each split, and find the smallest gamma for which every gap is at most gamma n_a. Then check "
+        "that at that gamma the other cluster is fused and the two clusters are still apart.",
+    ],
+    solution="A 1-D cluster with uniform weights stays fused iff for every split into its k lowest and n_a - k highest "
+    "points, mean(high) - mean(low) <= gamma n_a. For {0, 3, 8}: {0} | {3, 8} gives 5.5 - 0 = 5.5, {0, 3} | {8} gives "
+    "8 - 1.5 = 6.5, so the cluster is fused iff 3 gamma >= 6.5, gamma >= 13/6 ≈ 2.1667. The pair {30, 31} is fused from "
+    "gamma = 0.5, and the clusters stay apart while 30.5 - 11/3 > gamma (3 + 2), i.e. gamma < 5.367. So CVC returns the "
+    "partition exactly for gamma in [2.1667, 5.367), while Theorem 1 certifies only [8/3, 5.367): its gamma_min puts the "
+    "whole spread 8 of the cluster on the pair {0, 8}, as if the middle point did not share the pull. Answer `13/6`.",
+    **HAND,
 )
 
 # ------------------------------------------------------------------------------- q5
@@ -269,8 +287,9 @@ q7 = ThoughtQuestion(
     "ch02.q7",
     hints=["Look at condition C1' pair by pair.", "What is w_ij for two points of one cluster that are not neighbours?"],
     solution="C1' asks w_ij > 0 for every pair inside a cluster. With k-nearest-neighbour weights, two points of the "
-    "same cluster that are not among each other's k nearest neighbours have w_ij = 0, so C1' fails as soon as a "
-    "cluster has more than k + 1 points (or is elongated). Theorem 1 is then silent: it neither certifies nor "
+    "same cluster that are not among each other's k nearest neighbours have w_ij = 0, so C1' fails. It must fail "
+    "for a cluster of more than 2k + 1 points (each point gives a weight to at most k of the m(m - 1)/2 inner pairs, "
+    "so at most m k of them have one), and in practice it fails much earlier (the lesson: 7 points, k = 5). Theorem 1 is then silent: it neither certifies nor "
     "refutes recovery, and the lesson shows the solver recovering the three groups anyway. Certificates for sparse "
     "weights need a different argument (e.g. connectivity-based conditions), or dense weights inside clusters.",
 )
