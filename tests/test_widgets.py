@@ -349,3 +349,12 @@ def test_stored_live_widgets_have_a_pre_kernel_view(path):
         children = [c.removeprefix("IPY_MODEL_") for c in model["state"]["children"]]
         images = [state[c] for c in children if state[c]["model_name"] == "ImageModel"]
         assert len(images) == 1 and images[0]["buffers"], "the stored widget state has no picture"
+
+
+@pytest.mark.parametrize("name", ["06_clustr_radius.ipynb", "07_attacking_kmeans.ipynb"])
+def test_chapters_06_07_use_live_widgets_not_interact(name):
+    path = ROOT / "notebooks" / name
+    assert path in LIVE_NOTEBOOKS                        # a stored LiveWidget with its pre-kernel view
+    cells = json.loads(path.read_text())["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "interact(" not in code and "LiveWidget(" in code
