@@ -29,6 +29,7 @@ from tutorial_lib.clustr import (
     feature_margin,
     fit_centers,
     lipschitz_exact_2d,
+    load_cached_models,
     lipschitz_lower_bound,
     lipschitz_upper_bound,
     magnet_loss,
@@ -37,6 +38,7 @@ from tutorial_lib.clustr import (
     nearest_center_predict,
     pgd_attack,
     radius_explorer_state,
+    radius_explorer_states,
     robustness_radius,
     save_models,
     load_models,
@@ -529,6 +531,43 @@ def test_explorer_state_attack_lands_beyond_radius():
         assert st_.radius == pytest.approx(max(st_.margin, 0) / L)
 
 
+
+@pytest.mark.parametrize("seed, dim, eps_max, random_state", [(3, 2, 5.0, 0), (7, 3, 2.0, 1), (11, 2, 0.3, 0)])
+def test_explorer_states_batch_equals_one_call_per_point(seed, dim, eps_max, random_state):
+    # the vectorised precomputation of the widget against the old computation, one radius_explorer_state
+    # call per point (its own bisection and its own random restarts); eps_max = 0.3 leaves points unattacked
+    model, _, rng = random_problem(seed, dim=dim)
+    X = rng.normal(size=(12, dim))
+    L = lipschitz_upper_bound(model.net)
+    batch = radius_explorer_states(model, X, L, eps_max=eps_max, random_state=random_state)
+    assert len(batch) == len(X)
+    found = 0
+    for x, b in zip(X, batch):
+        one = radius_explorer_state(model, x, L, eps_max=eps_max, random_state=random_state)
+        assert b.predicted == one.predicted
+        np.testing.assert_allclose(b.x, one.x, rtol=0, atol=0)
+        np.testing.assert_allclose([b.margin, b.radius], [one.margin, one.radius], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(b.feature, one.feature, rtol=1e-12, atol=1e-12)
+        assert np.isfinite(b.attack_distance) == np.isfinite(one.attack_distance)
+        if np.isfinite(one.attack_distance):
+            found += 1
+            assert b.attack_distance == pytest.approx(one.attack_distance, rel=1e-9, abs=1e-12)
+        np.testing.assert_allclose(b.x_adv, one.x_adv, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(b.feature_adv, one.feature_adv, rtol=1e-9, atol=1e-12)
+    assert 0 < found if eps_max > 1 else found < len(X)
+
+
+def test_explorer_states_on_the_chapter_model():
+    # the widget's model and constant; the points include ones far from the data (as the sliders offer)
+    model = load_cached_models("synthetic")["moons_clustr_0"]
+    L = lipschitz_exact_2d(model.net, (-4.5, 5.5, -4.0, 4.5)).lipschitz
+    X = np.array([[0.2, -0.2], [-2.0, -1.5], [3.0, 2.0], [0.5, 0.25], [1.0, -0.4]])
+    for x, b in zip(X, radius_explorer_states(model, X, L, eps_max=2.0)):
+        one = radius_explorer_state(model, x, L, eps_max=2.0)
+        assert b.predicted == one.predicted and b.radius == pytest.approx(one.radius, rel=1e-12)
+        assert b.attack_distance == pytest.approx(one.attack_distance, rel=1e-9)
+        np.testing.assert_allclose(b.x_adv, one.x_adv, rtol=1e-9, atol=1e-12)
+
 # ---------------------------------------------------------------------------
 # bad inputs
 # ---------------------------------------------------------------------------
@@ -598,6 +637,10 @@ def test_bad_inputs():
         train_clustr(F, [0, 1, 0], [2, 2], 1, 1)
     with pytest.raises(ValueError, match="x"):
         radius_explorer_state(model, np.zeros((1, 2)), 1.0)
+    with pytest.raises(ValueError, match="random_state"):
+        radius_explorer_states(model, F, 1.0, random_state=-1)
+    with pytest.raises(ValueError, match="lipschitz"):
+        radius_explorer_states(model, F, 0.0)
     with pytest.raises(ValueError, match="eps_max"):
         min_norm_attack(model, F, eps_max=0.0)
     with pytest.raises(ValueError, match="eps"):

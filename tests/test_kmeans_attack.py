@@ -263,6 +263,37 @@ def test_widget_logic_is_consistent(digits, logistic):
     assert summ.trained_clean_accuracy >= summ.plain_clean_accuracy - 0.10
 
 
+
+def test_widget_grid_precomputed_equals_direct_calls(digits, logistic):
+    # notebook 07 precomputes every (eps, eta) its sliders offer; each stored state must be the
+    # uncached computation for that setting (a fresh call), not a neighbour's or a stale one
+    import ipywidgets
+
+    from tutorial_lib.widgets import precompute
+
+    Xtr, ytr, Xte, yte = digits
+    attack = TransferAttack(logistic)
+
+    def state(eps, eta):
+        return explore_adversarial_training(Xtr, ytr, Xte, yte, attack, eps, eta, 20, n_examples=3)
+
+    controls = {"eps": ipywidgets.SelectionSlider(options=[1.0, 4.0], value=1.0),
+                "eta": ipywidgets.SelectionSlider(options=[0.0, 1.0], value=0.0)}
+    grid = precompute(state, controls, show=False)
+    assert len(grid) == 4
+    seen = set()
+    for eps in (1.0, 4.0):
+        for eta in (0.0, 1.0):
+            stored, fresh = grid(eps=eps, eta=eta), state(eps, eta)
+            assert (stored.eps, stored.eta) == (eps, eta)
+            for name in ("plain_clean_accuracy", "plain_adversarial_accuracy", "trained_clean_accuracy",
+                         "trained_adversarial_accuracy"):
+                assert getattr(stored, name) == getattr(fresh, name)
+            for name in ("examples_clean", "examples_adv", "pred_plain_adv", "pred_trained_adv"):
+                assert np.array_equal(getattr(stored, name), getattr(fresh, name))
+            seen.add((stored.trained_clean_accuracy, stored.trained_adversarial_accuracy))
+    assert (grid.hits, grid.misses) == (4, 0) and len(seen) > 1   # every move a lookup; the settings differ
+
 def test_widget_logic_without_adversarial_data_changes_little(digits, logistic):
     Xtr, ytr, Xte, yte = digits
     summ = explore_adversarial_training(Xtr, ytr, Xte, yte, TransferAttack(logistic), 3.0, 0.0, 20, n_examples=3)

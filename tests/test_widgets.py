@@ -368,3 +368,12 @@ def test_notebooks_01_and_02_use_live_widgets_with_described_controls(name):
     sliders = [m["state"] for m in state.values() if m["model_name"] in ("FloatSliderModel", "FloatLogSliderModel",
                                                                           "IntSliderModel")]
     assert sliders and all("(" in s["description"] and ")" in s["description"] for s in sliders)
+
+
+@pytest.mark.parametrize("name", ["06_clustr_radius.ipynb", "07_attacking_kmeans.ipynb"])
+def test_chapters_06_07_use_live_widgets_not_interact(name):
+    path = ROOT / "notebooks" / name
+    assert path in LIVE_NOTEBOOKS                        # a stored LiveWidget with its pre-kernel view
+    cells = json.loads(path.read_text())["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "interact(" not in code and "LiveWidget(" in code
