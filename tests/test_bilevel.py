@@ -706,3 +706,34 @@ def test_every_reported_attack_is_confirmed_and_agrees_with_cvxpy(seed, method, 
     assert res.confirmation.confirmed and deviation(res.labels_ref, res.labels, "delta") == res.U
     for lab in cvxpy_partitions(X + res.eps, gamma, W).values():
         assert _same_partition(lab, res.labels)
+
+
+def test_certificate_search_space_names_the_rays_it_follows():
+    """The search-space text of the certificate method names the space exactly. On the 1-D example
+    (by hand, Theorem 2 with gamma = 2.5): the binding inequality is the within-gap of {3, 4}, its
+    breaking ray moves x_3 and x_4 only, so BL1 follows it and the merge ray [1, 1, -1, -1]
+    (not parallel); BL2 also follows the centroid-gap ray, which *is* the merge ray (parallel:
+    dropped), so it follows 3 constraint rays and no extra merge ray."""
+    r1 = bl.solve_bl1(X1, G1, W1, bl.AttackSpace(3.0, "inf"), method="certificate", n_grid=25, show_progress=False)
+    assert "grid of 25 offsets per coordinate outside their certified intervals" in r1.search_space
+    assert "1 ray breaking the binding (cheapest) inequality" in r1.search_space
+    assert "1 merge ray (pairs of clusters)" in r1.search_space and "from the certified radius 0.5" in r1.search_space
+    r2 = bl.solve_bl2(X1, G1, W1, bl.AttackSpace(12.0, "inf"), delta0=2, method="certificate")
+    assert "half-lines from their certified boundary outward" in r2.search_space
+    assert "3 rays breaking the cheapest inequalities" in r2.search_space and "0 merge rays" in r2.search_space
+    assert "every 1/15 of the budget" in r2.search_space         # n_grid = 31 -> 15 read-outs per ray
+
+
+def test_bisect_ray_returns_a_confirmed_point_past_the_bracket():
+    """What the docstring says: the returned r is confirmed (U >= delta0 on the exact path) and is
+    an upper bound on the ray's first crossing. Ray: x_3 moves down; the exact step is at t = 1
+    (x_3 < 9 leaves its certified interval [9, 19], by hand), delta0 = 2."""
+    lower, _ = bl._make_lower(X1, G1, W1, bl.AttackSpace(12.0, "inf"), 2, 1e-6, None)
+    make = lambda r: np.array([[0.0], [0.0], [-r], [0.0]])  # noqa: E731
+    r, conf, n_solves = bl._bisect_ray(lower, "delta", 2, make, 0.5, 2.0, 20, 12.0)
+    assert r is not None and conf.confirmed and n_solves >= 21
+    assert deviation(exact_1d_labels(X1, G1), exact_1d_labels(X1 + make(r), G1), "delta") >= 2
+    assert 1.0 < r < 1.0 + 1e-5
+    # a bracket whose whole walk stays before the step finds nothing up to r_max
+    r, conf, _ = bl._bisect_ray(lower, "delta", 2, make, 0.1, 0.2, 0, 0.9)
+    assert r is None and conf is None
