@@ -737,3 +737,44 @@ def test_bisect_ray_returns_a_confirmed_point_past_the_bracket():
     # a bracket whose whole walk stays before the step finds nothing up to r_max
     r, conf, _ = bl._bisect_ray(lower, "delta", 2, make, 0.1, 0.2, 0, 0.9)
     assert r is None and conf is None
+
+
+@pytest.mark.parametrize("name, moves", [
+    ("iris", [(41, 3, 0.3), (41, 3, -0.3), (0, 0, 1.5), (120, 2, -1.0)]),
+    ("seeds", [(100, 0, -1.3), (5, 2, 0.5), (209, 6, -1.5), (60, 2, 1.0)]),
+    ("wine", [(10, 12, 1.0), (177, 0, -1.5), (60, 9, 1.5), (121, 12, 0.75)]),
+])
+def test_preview_move_warm_start_matches_a_fresh_solve(name, moves):
+    """The widget's state (clean solve cached per data set, moved solve warm-started from it) against
+    an independent computation: both problems solved from scratch, here, without the library's cache."""
+    from tutorial_lib.deviation import best_matching
+
+    S = bl.experiment_setting(name)
+    fresh_clean = solve_cvc(S.X, S.gamma, S.weights, tol=1e-6)
+    for point, feature, fraction in moves:
+        pv = bl.preview_move(name, point, feature, fraction)
+        eps = np.zeros_like(S.X)
+        eps[point, feature] = fraction * (S.X[:, feature].max() - S.X[:, feature].min())
+        fresh = solve_cvc(S.X + eps, S.gamma, S.weights, tol=1e-6)
+        ev = pv.evaluation
+        assert delta_by_pairs(ev.labels_ref, fresh_clean.labels) == 0
+        assert delta_by_pairs(ev.labels, fresh.labels) == 0, (point, feature, fraction)
+        assert ev.value("delta") == delta_by_pairs(fresh_clean.labels, fresh.labels)
+        assert ev.n_clusters == fresh.n_clusters and ev.n_clusters_ref == fresh_clean.n_clusters
+        cold = bl.preview_move(name, point, feature, fraction, warm_start=False)
+        np.testing.assert_array_equal(cold.evaluation.values, ev.values)
+        np.testing.assert_array_equal(pv.X_new, S.X + eps)
+        # drawing data: changed points (their count is Nchg), colours of the matched clusters kept
+        changed = best_matching(fresh_clean.labels, fresh.labels).changed
+        assert pv.changed.sum() == ev.value("nchg") == changed.sum()
+        assert np.array_equal(pv.labels_shown[~pv.changed], ev.labels_ref[~pv.changed])
+        fx, fy = pv.plot_features
+        assert fx == feature and pv.axis_labels[0].endswith("[standardized units]") and "cm" not in pv.axis_labels[0]
+        for (lo, hi), j in zip(pv.limits, (fx, fy)):
+            both = np.concatenate([S.X[:, j], pv.X_new[:, j]])
+            assert lo < both.min() and both.max() < hi
+
+
+def test_preview_move_validates_warm_start():
+    with pytest.raises(TypeError, match="warm_start"):
+        bl.preview_move("iris", 0, 0, 0.1, warm_start="yes")

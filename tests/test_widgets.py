@@ -349,3 +349,15 @@ def test_stored_live_widgets_have_a_pre_kernel_view(path):
         children = [c.removeprefix("IPY_MODEL_") for c in model["state"]["children"]]
         images = [state[c] for c in children if state[c]["model_name"] == "ImageModel"]
         assert len(images) == 1 and images[0]["buffers"], "the stored widget state has no picture"
+
+
+def test_notebook_05_uses_a_live_widget_and_no_interact():
+    path = ROOT / "notebooks" / "05_bilevel_attacks.ipynb"
+    assert path in LIVE_NOTEBOOKS
+    nb = json.loads(path.read_text())
+    sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert not any("interact(" in s for s in sources)
+    widget_cells = [s for s in sources if "LiveWidget(" in s]
+    assert len(widget_cells) == 1
+    # the ranges follow the chosen data set (adjust), the state is the tested library function
+    assert "adjust=adjust" in widget_cells[0] and "cached_state(bl.preview_move)" in widget_cells[0]

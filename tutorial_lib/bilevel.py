@@ -1099,8 +1099,8 @@ def _search_space_text(method, space, shape, *, n_grid=None, pairs=0, combine=Fa
         if problem == "bl2":
             what = (f"certificate-guided moves: single-coordinate half-lines from their certified boundary outward "
                     f"and {rays} from {start} outward, read out every 1/{max(n_grid // 2, 1)} of the budget "
-                    f"(or of the best norm found) and refined by bisection; a half-line that starts beyond the "
-                    f"best attack found is skipped")
+                    f"(or of the best norm found) and refined by bisection (a half-line that starts beyond the "
+                    f"best attack found is skipped)")
         else:
             what = (f"certificate-guided moves: single-coordinate moves on a grid of {n_grid} offsets per "
                     f"coordinate outside their certified intervals and {rays} on {n_grid} points from {start} "
@@ -2252,14 +2252,19 @@ def move_limits(name):
 
 @dataclass(frozen=True)
 class MovePreview:
-    """One single-coordinate move on a Chapter 05 data set (the widget's logic).
+    """One single-coordinate move on a Chapter 05 data set (the widget's state).
 
     ``shift = fraction * feature_range``, where ``feature_range = max - min`` of the moved
     feature over the data set, in **standardized units** (the data are z-scores: one unit is one
     standard deviation of that feature); ``X_new = X + shift e_{point, feature}``.
     ``plot_features = (feature, partner)``: the moved feature and the feature that separates the
     clean clusters best (largest between-cluster / within-cluster variance ratio), so a plot of
-    them shows the move.
+    them shows the move. For drawing: ``labels_shown`` are the moved partition's labels recoloured
+    so that a cluster matched to a clean cluster (:func:`~tutorial_lib.deviation.best_matching`)
+    carries that cluster's label (new clusters get labels above the clean ones); ``changed`` marks
+    the points whose cluster changed (their count is Nchg); ``axis_labels`` name the two plotted
+    features with their units; ``limits`` are ``((x_lo, x_hi), (y_lo, y_hi))`` covering the clean
+    and the moved data with a 5% margin.
     """
 
     name: str
@@ -2273,6 +2278,10 @@ class MovePreview:
     units: str
     X_new: np.ndarray
     evaluation: PerturbationEvaluation
+    labels_shown: np.ndarray = None
+    changed: np.ndarray = None
+    axis_labels: tuple = ()
+    limits: tuple = ()
 
     def describe(self) -> str:
         """The move in words, with its units."""
@@ -2293,13 +2302,29 @@ def _partner_feature(X, labels, feature):
     return int(np.argmax(ratio))
 
 
-def preview_move(name, point, feature, fraction):
+@functools.lru_cache(maxsize=None)
+def _clean_solution(name):
+    """The clean CVC solution of data set ``name`` at the attack's tolerance (cached per data set).
+
+    The same solve as the read-out reference of :func:`evaluate_perturbation` with
+    ``confirm=False`` (:func:`~tutorial_lib.convex_clustering.solve_cvc` at ``tol=1e-6``)."""
+    S = experiment_setting(name)
+    return _cc().solve_cvc(S.X, S.gamma, S.weights, p=2, tol=1e-6)
+
+
+def preview_move(name, point, feature, fraction, *, warm_start=True):
     """Move feature ``feature`` of point ``point`` by ``fraction`` x (its range) and re-cluster.
 
     Uses :func:`experiment_setting` (standardized data, the chapter's gamma and weights) and
-    :func:`evaluate_perturbation` (read-outs; fast enough for a widget). ``point`` and
-    ``feature`` must be valid for the data set (:func:`move_limits`); out-of-range values raise
-    ``ValueError`` instead of being clipped. Returns a :class:`MovePreview`.
+    the read-outs of :func:`evaluate_perturbation` (no confirmation; fast enough for a widget).
+    ``point`` and ``feature`` must be valid for the data set (:func:`move_limits`); out-of-range
+    values raise ``ValueError`` instead of being clipped.
+
+    With ``warm_start=True`` (the widget's setting) the clean solve is cached per data set and
+    the moved problem is solved starting from the clean solution (the same convex problem and
+    stopping rule, so the same solution up to the solver's tolerance); ``warm_start=False``
+    solves both from scratch (:func:`evaluate_perturbation`), the independent computation the
+    tests compare with. Returns a :class:`MovePreview`.
     """
     S = experiment_setting(name)
     n, d = S.X.shape
@@ -2310,12 +2335,39 @@ def preview_move(name, point, feature, fraction):
     fraction = float(fraction)
     if not math.isfinite(fraction):
         raise ValueError("fraction must be finite")
+    if not isinstance(warm_start, (bool, np.bool_)):
+        raise TypeError(f"warm_start must be a bool, got {type(warm_start).__name__}")
     feature_range = float(S.X[:, feature].max() - S.X[:, feature].min())
     shift = fraction * feature_range
     eps = _single_eps(S.X.shape, point, feature, shift)
-    ev = evaluate_perturbation(S.X, S.gamma, S.weights, eps)
+    if warm_start:
+        clean = _clean_solution(name)
+        sol = _cc().solve_cvc(S.X + eps, S.gamma, S.weights, p=2, tol=1e-6, init=clean) if shift else clean
+        labels_ref, labels = np.array(clean.labels), np.array(sol.labels)
+        ev = PerturbationEvaluation(
+            labels_ref=labels_ref, labels=labels, kinds=DEVIATION_KINDS,
+            values=_deviations(labels_ref, labels, DEVIATION_KINDS),
+            n_clusters_ref=int(clean.n_clusters), n_clusters=int(sol.n_clusters),
+            converged=bool(clean.converged and sol.converged))
+    else:
+        ev = evaluate_perturbation(S.X, S.gamma, S.weights, eps)
     X_new = S.X + eps
     X_new.setflags(write=False)
     partner = _partner_feature(S.X, S.labels, feature)
-    return MovePreview(name, point, feature, fraction, shift, feature_range, S.feature_names[feature],
-                       (feature, partner), "standardized units", X_new, ev)
+    match = _dev().best_matching(ev.labels_ref, ev.labels)
+    extra = int(ev.labels_ref.max()) + 1
+    shown = np.array([match.mapping.get(int(lab), extra + int(lab)) for lab in ev.labels])
+    changed = np.array(match.changed)
+    for array in (shown, changed):
+        array.setflags(write=False)
+    base = [f.removesuffix(" (standardized)") for f in (S.feature_names[feature], S.feature_names[partner])]
+    axis_labels = tuple(f"{b} [standardized units]" for b in base)
+    limits = []
+    for j in (feature, partner):
+        lo, hi = min(S.X[:, j].min(), X_new[:, j].min()), max(S.X[:, j].max(), X_new[:, j].max())
+        pad = 0.05 * (hi - lo) if hi > lo else 1.0
+        limits.append((float(lo - pad), float(hi + pad)))
+    return MovePreview(name=name, point=point, feature=feature, fraction=fraction, shift=shift,
+                       feature_range=feature_range, feature_name=S.feature_names[feature],
+                       plot_features=(feature, partner), units="standardized units", X_new=X_new, evaluation=ev,
+                       labels_shown=shown, changed=changed, axis_labels=axis_labels, limits=tuple(limits))
