@@ -1914,8 +1914,9 @@ def solve_bl2(X, gamma, weights, space, delta0, deviation="delta", method="direc
     of ``U >= delta0`` by ``refine`` bisection steps (lines whose last failing grid point is
     already farther than the best crossing are not refined). ``"certificate"`` starts each
     line at its certified boundary (no solve is spent inside it), prunes lines whose boundary
-    is beyond the best attack found, and also follows the rays breaking the three cheapest
-    inequalities of Theorem 2 and the merge rays; it reports ``certified_radius`` and
+    is beyond the best attack found, and also follows, from the certified radius outward, the rays
+    breaking the three cheapest inequalities of Theorem 2 and the merge rays not parallel to them
+    (``search_space`` gives the counts); it reports ``certified_radius`` and
     ``lower_bound`` (in the space's norm) so that ``lower_bound <= eps_norm`` brackets the true
     optimum. ``"merge"`` searches the merge rays only (:func:`merge_direction`). With
     ``combine=True`` the direct method also applies the cheapest partition-changing single

@@ -37,7 +37,8 @@ q1 = ValueQuestion(
     hints=[
         "At fixed gamma = 2.5 the partition of X = [0, 2, 10, 14] stays as long as both within-cluster gaps are "
         "<= 2 gamma and the centroid gap is > 4 gamma (Theorem 2 with uniform weights). For this example (two clusters "
-        "of two points) the certificate is tight; in 1-D in general it is not (chapter 03, Section 8; NOTES fact 3).",
+        "of two points) the certified interval of x_3 and the values where the partition stays agree on a grid of CVC "
+        "solves (NOTES fact 3); in 1-D in general the certificate is conservative (chapter 03, Section 8).",
         "Write the two conditions that involve x_3 = 10 + e: |x_3 - 14| <= 5 and |1 - (x_3 + 14)/2| > 10. "
         "Which end of the resulting interval for x_3 is closest to 10?",
     ],
