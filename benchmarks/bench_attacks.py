@@ -10,27 +10,32 @@ is never reported as "infeasible". Every reported attack is confirmed by
 1e-6..1e-4), and the headline BL2 attacks also by cvxpy + Clarabel at fusion tolerances
 1e-6, 1e-5, 1e-4 (and 1e-3).
 
-Parts (results saved to benchmarks/results/bench_attacks.json, loaded by the notebook):
+Parts (results saved to benchmarks/results/bench_attacks.json, loaded by the notebook).
+Feature and point numbers are 0-based, as in the code (Iris feature 3 is the fourth feature,
+petal width):
 
-A. Speed: direct BL1 on Iris, feature 4 (petal width) of every point, 31-step grid within 30% of
+A. Speed: direct BL1 on Iris, feature 3 (petal width) of every point, 31-step grid within 30% of
    the feature range. Baseline: serial with warm starts. Compared side by side in this process:
    n_jobs=2, and cold starts (on the first 30 points, against warm on the same 30). Reported:
    seconds, CVC solves per second, ratios against the baseline. Also the best single move per
    budget (a lower bound on the BL1 value function) on that sweep, all kinds.
-I. The same single-move sweep on Iris features 1-3: how many points one move can change on each
-   feature (the "at most one point" statement holds for feature 4 only if the others differ);
-   the moves attaining the maximum are confirmed.
+I. The same single-move sweep on Iris features 0, 1 and 2: how many points one move can change
+   on each feature (part A alone speaks only for feature 3); the moves attaining the maximum are
+   confirmed.
 C. BL2 with delta0 = 1200 (the v2 experiment), three searches per data set:
-   (1) direct: single moves of one feature (31-step grid, 30% box) and greedy unions of them;
+   (1) direct: single moves of one feature (Iris feature 3 and Seeds feature 0 on a 31-step
+       grid, Wine feature 12 on an 11-step grid; 30% box) and greedy unions of them;
    (2) merge rays: both clusters of a pair move towards each other by r x each feature's range
        (method "merge", 30% box), plus every pair's deviation at exactly r = 0.05 (the
        merge-direction attack), confirmed, and the best pair re-solved with cvxpy;
    (3) the random ray of part F (a poor direction, an upper bound only).
 D. Staircase curves U(t e_ij) over +-150% of the feature range for a few coordinates.
 F. Staircase along a ray where every point moves (eps = t D, D uniform in the 30% box, t in [0, 4]).
-E. Methods on Iris (8 points, feature 4, 30% box): direct, local (SLSQP, the fmincon analogue),
-   global (differential evolution), certificate, merge.
-G. The largest single-coordinate change on Seeds (point 100, area): confirmed, with its fusion
+E. Methods on Iris (feature 3, 30% box; the movable points are the first four points that part A
+   found changing plus points 0, 1, 50, 51, 100, 101, at most 8: 7 in the saved run, points 0, 1,
+   41, 50, 51, 100, 101): direct, local (SLSQP, the fmincon analogue), global (differential
+   evolution), certificate, merge.
+G. The largest single-coordinate change on Seeds (point 100, feature 0 = area): confirmed, with its fusion
    tolerance range, and re-solved by cvxpy at fusion tolerances 1e-6 .. 1e-3.
 """
 from __future__ import annotations

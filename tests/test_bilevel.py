@@ -706,3 +706,75 @@ def test_every_reported_attack_is_confirmed_and_agrees_with_cvxpy(seed, method, 
     assert res.confirmation.confirmed and deviation(res.labels_ref, res.labels, "delta") == res.U
     for lab in cvxpy_partitions(X + res.eps, gamma, W).values():
         assert _same_partition(lab, res.labels)
+
+
+def test_certificate_search_space_names_the_rays_it_follows():
+    """The search-space text of the certificate method names the space exactly. On the 1-D example
+    (by hand, Theorem 2 with gamma = 2.5): the binding inequality is the within-gap of {3, 4}, its
+    breaking ray moves x_3 and x_4 only, so BL1 follows it and the merge ray [1, 1, -1, -1]
+    (not parallel); BL2 also follows the centroid-gap ray, which *is* the merge ray (parallel:
+    dropped), so it follows 3 constraint rays and no extra merge ray."""
+    r1 = bl.solve_bl1(X1, G1, W1, bl.AttackSpace(3.0, "inf"), method="certificate", n_grid=25, show_progress=False)
+    assert "grid of 25 offsets per coordinate outside their certified intervals" in r1.search_space
+    assert "1 ray breaking the binding (cheapest) inequality" in r1.search_space
+    assert "1 merge ray (pairs of clusters)" in r1.search_space and "from the certified radius 0.5" in r1.search_space
+    r2 = bl.solve_bl2(X1, G1, W1, bl.AttackSpace(12.0, "inf"), delta0=2, method="certificate")
+    assert "half-lines from their certified boundary outward" in r2.search_space
+    assert "3 rays breaking the cheapest inequalities" in r2.search_space and "0 merge rays" in r2.search_space
+    assert "every 1/15 of the budget" in r2.search_space         # n_grid = 31 -> 15 read-outs per ray
+
+
+def test_bisect_ray_returns_a_confirmed_point_past_the_bracket():
+    """What the docstring says: the returned r is confirmed (U >= delta0 on the exact path) and is
+    an upper bound on the ray's first crossing. Ray: x_3 moves down; the exact step is at t = 1
+    (x_3 < 9 leaves its certified interval [9, 19], by hand), delta0 = 2."""
+    lower, _ = bl._make_lower(X1, G1, W1, bl.AttackSpace(12.0, "inf"), 2, 1e-6, None)
+    make = lambda r: np.array([[0.0], [0.0], [-r], [0.0]])  # noqa: E731
+    r, conf, n_solves = bl._bisect_ray(lower, "delta", 2, make, 0.5, 2.0, 20, 12.0)
+    assert r is not None and conf.confirmed and n_solves >= 21
+    assert deviation(exact_1d_labels(X1, G1), exact_1d_labels(X1 + make(r), G1), "delta") >= 2
+    assert 1.0 < r < 1.0 + 1e-5
+    # a bracket whose whole walk stays before the step finds nothing up to r_max
+    r, conf, _ = bl._bisect_ray(lower, "delta", 2, make, 0.1, 0.2, 0, 0.9)
+    assert r is None and conf is None
+
+
+@pytest.mark.parametrize("name, moves", [
+    ("iris", [(41, 3, 0.3), (41, 3, -0.3), (0, 0, 1.5), (120, 2, -1.0)]),
+    ("seeds", [(100, 0, -1.3), (5, 2, 0.5), (209, 6, -1.5), (60, 2, 1.0)]),
+    ("wine", [(10, 12, 1.0), (177, 0, -1.5), (60, 9, 1.5), (121, 12, 0.75)]),
+])
+def test_preview_move_warm_start_matches_a_fresh_solve(name, moves):
+    """The widget's state (clean solve cached per data set, moved solve warm-started from it) against
+    an independent computation: both problems solved from scratch, here, without the library's cache."""
+    from tutorial_lib.deviation import best_matching
+
+    S = bl.experiment_setting(name)
+    fresh_clean = solve_cvc(S.X, S.gamma, S.weights, tol=1e-6)
+    for point, feature, fraction in moves:
+        pv = bl.preview_move(name, point, feature, fraction)
+        eps = np.zeros_like(S.X)
+        eps[point, feature] = fraction * (S.X[:, feature].max() - S.X[:, feature].min())
+        fresh = solve_cvc(S.X + eps, S.gamma, S.weights, tol=1e-6)
+        ev = pv.evaluation
+        assert delta_by_pairs(ev.labels_ref, fresh_clean.labels) == 0
+        assert delta_by_pairs(ev.labels, fresh.labels) == 0, (point, feature, fraction)
+        assert ev.value("delta") == delta_by_pairs(fresh_clean.labels, fresh.labels)
+        assert ev.n_clusters == fresh.n_clusters and ev.n_clusters_ref == fresh_clean.n_clusters
+        cold = bl.preview_move(name, point, feature, fraction, warm_start=False)
+        np.testing.assert_array_equal(cold.evaluation.values, ev.values)
+        np.testing.assert_array_equal(pv.X_new, S.X + eps)
+        # drawing data: changed points (their count is Nchg), colours of the matched clusters kept
+        changed = best_matching(fresh_clean.labels, fresh.labels).changed
+        assert pv.changed.sum() == ev.value("nchg") == changed.sum()
+        assert np.array_equal(pv.labels_shown[~pv.changed], ev.labels_ref[~pv.changed])
+        fx, fy = pv.plot_features
+        assert fx == feature and pv.axis_labels[0].endswith("[standardized units]") and "cm" not in pv.axis_labels[0]
+        for (lo, hi), j in zip(pv.limits, (fx, fy)):
+            both = np.concatenate([S.X[:, j], pv.X_new[:, j]])
+            assert lo < both.min() and both.max() < hi
+
+
+def test_preview_move_validates_warm_start():
+    with pytest.raises(TypeError, match="warm_start"):
+        bl.preview_move("iris", 0, 0, 0.1, warm_start="yes")

@@ -111,10 +111,31 @@ def test_typical_wrong_answers_fail_helpfully():
     assert "exactly two" in q6.evaluate([0, 0.1, -0.55, 0.55]).message
     assert "exceeds the budget" in q6.evaluate([0, 0, -0.7, 0.7]).message
     assert "4 numbers" in q6.evaluate("x").message and "4 numbers" in q6.evaluate([1, 2]).message
-    assert "same way" in q6.evaluate([0, 0, 0.5, 0.5]).message
+    assert "same direction" in q6.evaluate([0, 0, 0.5, 0.5]).message
     assert "split a cluster" in q6.evaluate([0, 0.6, -0.6, 0]).message
     assert "impossible within 0.6" in q6.evaluate([0.6, -0.6, 0, 0]).message
-    assert "strictly beyond" in q6.evaluate([0, 0, -0.5, 0.5]).message
+    # apart by a total of at most 1 vs towards each other (together): different messages
+    assert "apart, but by a total of at most 1" in q6.evaluate([0, 0, -0.4, 0.4]).message
+    for together in ([0, 0, 0.5, -0.5], [0, 0, 0.6, -0.6], [0, 0, 0.1, -0.3]):
+        r = q6.evaluate(together)
+        assert not r.passed and "towards each other" in r.message and "apart" not in r.message
+    assert "same direction" in q6.evaluate([0, 0, 0.1, 0.6]).message
+
+
+def test_q6_too_close_to_decide():
+    """Within a relative 1e-6 of the step e_4 - e_3 = 1 (gap 5 = 2 gamma, by hand) the check does not
+    judge: exactly on it (the exact solution keeps the cluster: the inequality is <=), just past it
+    (read as fused by round-off, or centroids too close to confirm). Clearly past it, it passes;
+    the exact solver (independent) agrees that the partition changes there."""
+    ref = exact_1d_labels(X, 2.5)
+    for e in ([0, 0, -0.5, 0.5], [0, 0, -0.5, 0.5 + 1e-11], [0, 0, -0.5, 0.5 + 1e-8], [0, 0, -0.5, 0.5 - 1e-8]):
+        r = q6.evaluate(e)
+        assert not r.passed and "too close to decide" in r.message, e
+        assert "at most 1" not in r.message and "does not change" not in r.message
+    clear = np.array([0, 0, -0.5, 0.5 + 1e-4])
+    assert q6.evaluate(clear).passed and delta_by_pairs(ref, exact_1d_labels(X + clear, 2.5)) == 2
+    short = np.array([0, 0, -0.5, 0.5 - 1e-4])
+    assert "at most 1" in q6.evaluate(short).message and delta_by_pairs(ref, exact_1d_labels(X + short, 2.5)) == 0
     assert "NaN" in q6.evaluate([0, 0, np.nan, 0.5]).message
 
 

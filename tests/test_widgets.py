@@ -377,3 +377,15 @@ def test_chapters_06_07_use_live_widgets_not_interact(name):
     cells = json.loads(path.read_text())["cells"]
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     assert "interact(" not in code and "LiveWidget(" in code
+
+
+def test_notebook_05_uses_a_live_widget_and_no_interact():
+    path = ROOT / "notebooks" / "05_bilevel_attacks.ipynb"
+    assert path in LIVE_NOTEBOOKS
+    nb = json.loads(path.read_text())
+    sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert not any("interact(" in s for s in sources)
+    widget_cells = [s for s in sources if "LiveWidget(" in s]
+    assert len(widget_cells) == 1
+    # the ranges follow the chosen data set (adjust), the state is the tested library function
+    assert "adjust=adjust" in widget_cells[0] and "cached_state(bl.preview_move)" in widget_cells[0]

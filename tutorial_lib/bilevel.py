@@ -31,12 +31,20 @@ every result names it (``AttackResult.search_space``):
 ``"certificate"``
     Ours: the certified radius (NOTES fact 7, computed per constraint in the attack's own norm by
     :func:`certified_radius_in_space`) and the certified intervals of Chapter 03 say where
-    *nothing* can change. BL2 searches outward from those boundaries (branch and bound: a line
-    whose certified boundary is farther than the best attack found is skipped); BL1 and the
-    penalty model skip the grid points inside certified intervals. Besides single coordinates
-    it follows the perturbations breaking the cheapest inequalities of Theorem 2
-    (:func:`~tutorial_lib.recovery.cheapest_perturbations`) and the merge rays below. Needs
-    weights that do not depend on the data.
+    *nothing* can change. Its search space, exactly:
+
+    * BL2: every single-coordinate half-line from its certified boundary outward, plus the rays
+      breaking the **three** cheapest inequalities of Theorem 2
+      (:func:`~tutorial_lib.recovery.cheapest_perturbations`) and the merge rays below, these
+      from the certified radius outward; read-outs every ``1/(n_grid // 2)`` of the budget (or
+      of the best norm found so far), then bisection (branch and bound: a half-line whose start
+      is farther than the best attack found is skipped);
+    * BL1 and the penalty model: the direct method's single-coordinate grid without the points
+      inside certified intervals, plus the ray breaking the **binding** (cheapest) inequality and
+      the merge rays, each on ``n_grid`` points from the certified radius to the budget.
+
+    Rays parallel to an earlier one are dropped; ``search_space`` states how many of each kind
+    were followed. Needs weights that do not depend on the data.
 ``"merge"``
     Merge rays only: for every pair of clusters (a, b), every movable entry of the points of a
     and b moves towards the other cluster (:func:`merge_direction`; in an l_inf box, by the
@@ -1061,8 +1069,14 @@ def _all_lines(space, n, d, n_grid):
 
 
 def _search_space_text(method, space, shape, *, n_grid=None, pairs=0, combine=False, options=None,
-                       n_pairs=None):
-    """The search space of a solver run, in words (stored in ``AttackResult.search_space``)."""
+                       n_pairs=None, problem="bl1", n_constraint_rays=None, lower_bound=None):
+    """The search space of a solver run, in words (stored in ``AttackResult.search_space``).
+
+    For ``method="certificate"`` the text depends on ``problem`` (``"bl2"`` searches half-lines
+    outward from the certified boundaries; BL1 and the penalty model search the direct grid minus
+    its certified points) and names the rays actually followed: ``n_constraint_rays`` rays
+    breaking the cheapest inequalities of Theorem 2 and ``n_pairs`` merge rays, starting at
+    ``lower_bound`` (the certified radius in the space's norm)."""
     if method == "direct":
         what = f"single-coordinate moves on a grid of {n_grid} offsets per coordinate"
         if pairs:
@@ -1075,8 +1089,22 @@ def _search_space_text(method, space, shape, *, n_grid=None, pairs=0, combine=Fa
         gens = dict({"maxiter": 20}, **(options or {}))["maxiter"]
         what = f"differential evolution over all movable entries ({gens} generations)"
     elif method == "certificate":
-        what = ("certificate-guided moves (single-coordinate lines beyond their certified intervals, rays "
-                "breaking the cheapest inequalities of Theorem 2, merge rays of every pair of clusters)")
+        k = n_constraint_rays or 0
+        m = n_pairs or 0
+        which = "the cheapest inequalities" if problem == "bl2" else "the binding (cheapest) inequality"
+        rays = (f"{k} ray{'s' if k != 1 else ''} breaking {which} of Theorem 2 and {m} merge "
+                f"ray{'s' if m != 1 else ''} (pairs of clusters) not parallel to {'them' if k != 1 else 'it'}")
+        start = (f"the certified radius {lower_bound:.4g}" if lower_bound is not None and math.isfinite(lower_bound)
+                 and lower_bound > 0 else "0")
+        if problem == "bl2":
+            what = (f"certificate-guided moves: single-coordinate half-lines from their certified boundary outward "
+                    f"and {rays} from {start} outward, read out every 1/{max(n_grid // 2, 1)} of the budget "
+                    f"(or of the best norm found) and refined by bisection (a half-line that starts beyond the "
+                    f"best attack found is skipped)")
+        else:
+            what = (f"certificate-guided moves: single-coordinate moves on a grid of {n_grid} offsets per "
+                    f"coordinate outside their certified intervals and {rays} on {n_grid} points from {start} "
+                    f"to the budget")
     else:
         what = f"merge rays of {n_pairs} pair{'s' if n_pairs != 1 else ''} of clusters (both clusters move towards each other)"
     return f"{what} within {space.describe(shape)}"
@@ -1291,17 +1319,27 @@ def _pair_search(lower, space, kind, score, lines, values, pairs, pair_grid):
 
 
 def _bisect_ray(lower, kind, delta0, make, r_fail, r_ok, refine, r_max, first_step=None):
-    """First ``r`` on the ray ``make(r)`` with a *confirmed* ``U >= delta0``.
+    """A point ``r`` of the ray ``make(r)`` past the bracket at which the *confirmed* ``U >= delta0``.
 
-    Bisection on ``(r_fail, r_ok]`` (``U < delta0`` read at ``r_fail``, ``>= delta0`` at ``r_ok``)
-    using the fast read-out (or the exact path when the lower level is exact 1-D). Bisection
-    converges to where the *read-out* changes, which can sit on the wrong side of the exact step
-    (centroids closer than the fusion threshold are read as fused). So the answer is then moved
-    outward, past the bracket (first by the bracket width or 1e-3 relative, whichever is larger,
-    unless the lower level is exact), by doubling steps up to ``r_max``, until
-    :func:`confirm_partition` confirms ``U >= delta0``. The reported ``r`` is therefore an upper
-    bound on the first crossing of the ray, within about 1e-3 relative of it. Returns ``(r, confirmation, n_solves)``,
-    or ``(None, None, n_solves)`` if no confirmed point was found up to ``r_max``.
+    The caller supplies a bracket ``r_fail <= r_ok`` (it read ``U < delta0`` at ``r_fail`` and
+    ``U >= delta0`` at ``r_ok``; not re-checked here). The function
+
+    1. halves the bracket ``refine`` times, deciding each midpoint by the read-out at the default
+       fusion tolerance (:meth:`solve`), or by the exact 1-D path when the lower level is exact;
+    2. walks outward from the refined ``r_ok``, confirming each point with
+       :func:`confirm_partition`: it starts at ``r_ok`` itself when ``first_step`` is given
+       (first step ``first_step``) or when the lower level is exact (first step the bracket
+       width); otherwise at ``r_ok + step`` with ``step = max(bracket width, 1e-3 |r_ok|)``,
+       because the read-out flips at the edge of the confirmation window. After each failed
+       confirmation it adds the step (capped at ``r_max``) and doubles the step, for at most
+       ``_MAX_OUTWARD`` confirmations, stopping at ``r_max``.
+
+    Returns ``(r, confirmation, n_solves)`` for the first point of that walk whose confirmed
+    partition has ``U >= delta0``, or ``(None, None, n_solves)`` if none did. The returned ``r``
+    is a confirmed attack, hence an upper bound on the smallest ``r`` of the ray reaching
+    ``delta0``; how close it is to that smallest ``r`` is not controlled: the walk may overshoot
+    by its last (doubled) step, and a crossing before ``r_fail`` (``U`` need not be monotone
+    along the ray) is never looked at.
     """
     n_solves = 0
 
@@ -1510,14 +1548,15 @@ def _merge_rays(lower, space, cluster_pairs=None, max_pairs=45):
 _BL2_CONSTRAINT_DIRECTIONS = 3  # BL2 tries the breaking directions of the 3 cheapest inequalities
 
 
-def _certificate_directions(lower, space, cert, n_constraints=1, cluster_pairs=None):
+def _certificate_directions(lower, space, cert, n_constraints=1, cluster_pairs=None, return_counts=False):
     """The directions breaking the ``n_constraints`` cheapest inequalities of Theorem 2 (the
     binding one first, :func:`~tutorial_lib.recovery.cheapest_perturbations`), then the merge
     rays (:func:`merge_direction`); directions parallel to an earlier one are dropped.
 
     BL2 uses 3 (each extra ray costs up to ``n_grid // 2`` solves but can only lower the best
     norm found); BL1 keeps the binding one only, since its grid over single coordinates
-    already dominates its cost."""
+    already dominates its cost. With ``return_counts`` also ``{"constraint": k, "merge": m}``,
+    the number of directions of each kind kept."""
     candidates = [cert.eps]
     if cert.binding != "not certified" and n_constraints > 1:
         candidates = [b.eps for b in _rec().cheapest_perturbations(
@@ -1527,11 +1566,15 @@ def _certificate_directions(lower, space, cert, n_constraints=1, cluster_pairs=N
         direction = _masked_direction(cand, space, lower.X.shape)
         if direction is not None:
             dirs.append(direction)
-    out = []
-    for direction in dirs + [ray for _, ray in _merge_rays(lower, space, cluster_pairs)]:
+    out, counts = [], {"constraint": 0, "merge": 0}
+    tagged = [("constraint", d) for d in dirs] + [("merge", ray) for _, ray in _merge_rays(lower, space, cluster_pairs)]
+    for tag, direction in tagged:
         unit = direction.ravel() / np.linalg.norm(direction)
         if all(abs(unit @ (o.ravel() / np.linalg.norm(o))) < 1 - 1e-9 for o in out):
             out.append(direction)
+            counts[tag] += 1
+    if return_counts:
+        return out, counts
     return out
 
 
@@ -1583,10 +1626,12 @@ def _certificate_bl2(lower, space, kind, delta0, n_grid, refine, cluster_pairs):
             if math.isfinite(bound) and bound * unit <= space.budget:
                 make = functools.partial(lambda i, j, s, u, r: _single_eps((n, d), i, j, s * r / u), i, j, sign, unit)
                 rays.append((max(bound * unit, lb), make))
-    for direction in _certificate_directions(lower, space, cert, _BL2_CONSTRAINT_DIRECTIONS, cluster_pairs):
+    directions, counts = _certificate_directions(lower, space, cert, _BL2_CONSTRAINT_DIRECTIONS, cluster_pairs,
+                                                 return_counts=True)
+    for direction in directions:
         rays.append((lb, functools.partial(lambda dirn, r: dirn * r, direction)))
     best, n_solves = _rays_bl2(lower, space, kind, delta0, rays, n_grid, refine)
-    return best, n_solves, radius, lb
+    return best, n_solves, radius, lb, counts
 
 
 def _merge_bl2(lower, space, kind, delta0, n_grid, refine, cluster_pairs):
@@ -1624,13 +1669,14 @@ def _certificate_maximise(lower, space, kind, score, n_grid, n_jobs, warm_start,
     safe = {(i, j): _safe_interval(lower, i, j) for (i, j) in space.coordinates(n, d)}
     candidates, n_solves = _direct_maximise(lower, space, kind, score, n_grid, 0, 0, n_jobs, warm_start, show,
                                             safe=safe)
+    counts = {"constraint": 0, "merge": 0}
     if lb <= space.budget:
         r_grid = np.linspace(lb, space.budget, n_grid) if lb > 0 else np.linspace(0, space.budget, n_grid)[1:]
-        extra, spent = _ray_grid_candidates(lower, space, kind, score,
-                                            _certificate_directions(lower, space, cert, 1, cluster_pairs), r_grid)
+        directions, counts = _certificate_directions(lower, space, cert, 1, cluster_pairs, return_counts=True)
+        extra, spent = _ray_grid_candidates(lower, space, kind, score, directions, r_grid)
         candidates += extra
         n_solves += spent
-    return candidates, n_solves, radius, lb
+    return candidates, n_solves, radius, lb, counts
 
 
 def _merge_maximise(lower, space, kind, score, n_grid, cluster_pairs):
@@ -1751,12 +1797,13 @@ def _maximise(problem, method, lower, space, kind, rho, n_grid, pairs, pair_grid
     radius = lb = float("nan")
     message = ""
     n_pairs = None
+    counts = {"constraint": None, "merge": None}
     if method == "direct":
         candidates, n_solves = _direct_maximise(lower, space, kind, score, n_grid, pairs, pair_grid, n_jobs,
                                                 warm_start, show, combine=combine)
     elif method == "certificate":
-        candidates, n_solves, radius, lb = _certificate_maximise(lower, space, kind, score, n_grid, n_jobs,
-                                                                 warm_start, show, cluster_pairs)
+        candidates, n_solves, radius, lb, counts = _certificate_maximise(lower, space, kind, score, n_grid, n_jobs,
+                                                                         warm_start, show, cluster_pairs)
     elif method == "merge":
         candidates, n_solves, radius, lb, n_pairs = _merge_maximise(lower, space, kind, score, n_grid, cluster_pairs)
     else:
@@ -1768,8 +1815,11 @@ def _maximise(problem, method, lower, space, kind, rho, n_grid, pairs, pair_grid
         n_solves = counter.n_solves + 1
         candidates = [(_readout_key(lower, space, kind, score, eps), eps)]
     eps, conf, spent = _pick_confirmed(lower, space, kind, score, candidates)
+    if method == "certificate":
+        n_pairs = counts["merge"]
     text = _search_space_text(method, space, lower.X.shape, n_grid=n_grid, pairs=pairs, combine=combine,
-                              options=options, n_pairs=n_pairs)
+                              options=options, n_pairs=n_pairs, problem=problem,
+                              n_constraint_rays=counts["constraint"], lower_bound=lb)
     return eps, conf, n_solves + spent, radius, lb, message, text
 
 
@@ -1806,7 +1856,8 @@ def solve_bl1(X, gamma, weights, space, deviation="delta", method="direct", *, n
     method : {"direct", "local", "global", "certificate", "merge"}
     n_grid : int
         Grid points per coordinate on ``[-max_step, max_step]`` (direct, certificate) or per ray
-        on ``(0, a]`` (certificate, merge).
+        (certificate: on ``[r0, a]`` with ``r0`` the certified radius in the space's norm, or
+        ``(0, a]`` when it is 0; merge: on ``(0, a]``).
     pairs, pair_grid : int
         Direct method: also try all pairs among the ``pairs`` best coordinates on a
         ``pair_grid x pair_grid`` grid (0 = singles only).
@@ -1863,8 +1914,9 @@ def solve_bl2(X, gamma, weights, space, delta0, deviation="delta", method="direc
     of ``U >= delta0`` by ``refine`` bisection steps (lines whose last failing grid point is
     already farther than the best crossing are not refined). ``"certificate"`` starts each
     line at its certified boundary (no solve is spent inside it), prunes lines whose boundary
-    is beyond the best attack found, and also follows the rays breaking the three cheapest
-    inequalities of Theorem 2 and the merge rays; it reports ``certified_radius`` and
+    is beyond the best attack found, and also follows, from the certified radius outward, the rays
+    breaking the three cheapest inequalities of Theorem 2 and the merge rays not parallel to them
+    (``search_space`` gives the counts); it reports ``certified_radius`` and
     ``lower_bound`` (in the space's norm) so that ``lower_bound <= eps_norm`` brackets the true
     optimum. ``"merge"`` searches the merge rays only (:func:`merge_direction`). With
     ``combine=True`` the direct method also applies the cheapest partition-changing single
@@ -1886,7 +1938,7 @@ def solve_bl2(X, gamma, weights, space, delta0, deviation="delta", method="direc
     x0 = _check_x0(x0, lower.X.shape)
     n = lower.X.shape[0]
     zero = np.zeros_like(lower.X)
-    n_pairs = None
+    n_pairs = n_constraint_rays = None
     if kind in _KIND_MAX and delta0 > _KIND_MAX[kind](n):
         return _finish("bl2", method, kind, lower, space, zero, 1, t0, feasible=False,
                        message=f"infeasible: delta0={delta0:g} exceeds the largest possible {kind} "
@@ -1898,7 +1950,9 @@ def solve_bl2(X, gamma, weights, space, delta0, deviation="delta", method="direc
         best, n_solves = _direct_bl2(lower, space, kind, delta0, n_grid, refine, n_jobs, warm_start,
                                      show_progress, combine=combine)
     elif method == "certificate":
-        best, n_solves, radius, lb = _certificate_bl2(lower, space, kind, delta0, n_grid, refine, cluster_pairs)
+        best, n_solves, radius, lb, counts = _certificate_bl2(lower, space, kind, delta0, n_grid, refine,
+                                                              cluster_pairs)
+        n_pairs, n_constraint_rays = counts["merge"], counts["constraint"]
     elif method == "merge":
         best, n_solves, radius, lb, n_pairs = _merge_bl2(lower, space, kind, delta0, n_grid, refine, cluster_pairs)
     else:
@@ -1913,7 +1967,7 @@ def solve_bl2(X, gamma, weights, space, delta0, deviation="delta", method="direc
         if eps is not None:
             best = (space.norm_of(eps), eps, conf)
     text = _search_space_text(method, space, lower.X.shape, n_grid=n_grid, combine=combine, options=options,
-                              n_pairs=n_pairs)
+                              n_pairs=n_pairs, problem="bl2", n_constraint_rays=n_constraint_rays, lower_bound=lb)
     n_solves += 1  # the reference
     if best is not None:
         result = _finish("bl2", method, kind, lower, space, best[1], n_solves, t0, message=message,
@@ -2199,14 +2253,19 @@ def move_limits(name):
 
 @dataclass(frozen=True)
 class MovePreview:
-    """One single-coordinate move on a Chapter 05 data set (the widget's logic).
+    """One single-coordinate move on a Chapter 05 data set (the widget's state).
 
     ``shift = fraction * feature_range``, where ``feature_range = max - min`` of the moved
     feature over the data set, in **standardized units** (the data are z-scores: one unit is one
     standard deviation of that feature); ``X_new = X + shift e_{point, feature}``.
     ``plot_features = (feature, partner)``: the moved feature and the feature that separates the
     clean clusters best (largest between-cluster / within-cluster variance ratio), so a plot of
-    them shows the move.
+    them shows the move. For drawing: ``labels_shown`` are the moved partition's labels recoloured
+    so that a cluster matched to a clean cluster (:func:`~tutorial_lib.deviation.best_matching`)
+    carries that cluster's label (new clusters get labels above the clean ones); ``changed`` marks
+    the points whose cluster changed (their count is Nchg); ``axis_labels`` name the two plotted
+    features with their units; ``limits`` are ``((x_lo, x_hi), (y_lo, y_hi))`` covering the clean
+    and the moved data with a 5% margin.
     """
 
     name: str
@@ -2220,6 +2279,10 @@ class MovePreview:
     units: str
     X_new: np.ndarray
     evaluation: PerturbationEvaluation
+    labels_shown: np.ndarray = None
+    changed: np.ndarray = None
+    axis_labels: tuple = ()
+    limits: tuple = ()
 
     def describe(self) -> str:
         """The move in words, with its units."""
@@ -2240,13 +2303,29 @@ def _partner_feature(X, labels, feature):
     return int(np.argmax(ratio))
 
 
-def preview_move(name, point, feature, fraction):
+@functools.lru_cache(maxsize=None)
+def _clean_solution(name):
+    """The clean CVC solution of data set ``name`` at the attack's tolerance (cached per data set).
+
+    The same solve as the read-out reference of :func:`evaluate_perturbation` with
+    ``confirm=False`` (:func:`~tutorial_lib.convex_clustering.solve_cvc` at ``tol=1e-6``)."""
+    S = experiment_setting(name)
+    return _cc().solve_cvc(S.X, S.gamma, S.weights, p=2, tol=1e-6)
+
+
+def preview_move(name, point, feature, fraction, *, warm_start=True):
     """Move feature ``feature`` of point ``point`` by ``fraction`` x (its range) and re-cluster.
 
     Uses :func:`experiment_setting` (standardized data, the chapter's gamma and weights) and
-    :func:`evaluate_perturbation` (read-outs; fast enough for a widget). ``point`` and
-    ``feature`` must be valid for the data set (:func:`move_limits`); out-of-range values raise
-    ``ValueError`` instead of being clipped. Returns a :class:`MovePreview`.
+    the read-outs of :func:`evaluate_perturbation` (no confirmation; fast enough for a widget).
+    ``point`` and ``feature`` must be valid for the data set (:func:`move_limits`); out-of-range
+    values raise ``ValueError`` instead of being clipped.
+
+    With ``warm_start=True`` (the widget's setting) the clean solve is cached per data set and
+    the moved problem is solved starting from the clean solution (the same convex problem and
+    stopping rule, so the same solution up to the solver's tolerance); ``warm_start=False``
+    solves both from scratch (:func:`evaluate_perturbation`), the independent computation the
+    tests compare with. Returns a :class:`MovePreview`.
     """
     S = experiment_setting(name)
     n, d = S.X.shape
@@ -2257,12 +2336,39 @@ def preview_move(name, point, feature, fraction):
     fraction = float(fraction)
     if not math.isfinite(fraction):
         raise ValueError("fraction must be finite")
+    if not isinstance(warm_start, (bool, np.bool_)):
+        raise TypeError(f"warm_start must be a bool, got {type(warm_start).__name__}")
     feature_range = float(S.X[:, feature].max() - S.X[:, feature].min())
     shift = fraction * feature_range
     eps = _single_eps(S.X.shape, point, feature, shift)
-    ev = evaluate_perturbation(S.X, S.gamma, S.weights, eps)
+    if warm_start:
+        clean = _clean_solution(name)
+        sol = _cc().solve_cvc(S.X + eps, S.gamma, S.weights, p=2, tol=1e-6, init=clean) if shift else clean
+        labels_ref, labels = np.array(clean.labels), np.array(sol.labels)
+        ev = PerturbationEvaluation(
+            labels_ref=labels_ref, labels=labels, kinds=DEVIATION_KINDS,
+            values=_deviations(labels_ref, labels, DEVIATION_KINDS),
+            n_clusters_ref=int(clean.n_clusters), n_clusters=int(sol.n_clusters),
+            converged=bool(clean.converged and sol.converged))
+    else:
+        ev = evaluate_perturbation(S.X, S.gamma, S.weights, eps)
     X_new = S.X + eps
     X_new.setflags(write=False)
     partner = _partner_feature(S.X, S.labels, feature)
-    return MovePreview(name, point, feature, fraction, shift, feature_range, S.feature_names[feature],
-                       (feature, partner), "standardized units", X_new, ev)
+    match = _dev().best_matching(ev.labels_ref, ev.labels)
+    extra = int(ev.labels_ref.max()) + 1
+    shown = np.array([match.mapping.get(int(lab), extra + int(lab)) for lab in ev.labels])
+    changed = np.array(match.changed)
+    for array in (shown, changed):
+        array.setflags(write=False)
+    base = [f.removesuffix(" (standardized)") for f in (S.feature_names[feature], S.feature_names[partner])]
+    axis_labels = tuple(f"{b} [standardized units]" for b in base)
+    limits = []
+    for j in (feature, partner):
+        lo, hi = min(S.X[:, j].min(), X_new[:, j].min()), max(S.X[:, j].max(), X_new[:, j].max())
+        pad = 0.05 * (hi - lo) if hi > lo else 1.0
+        limits.append((float(lo - pad), float(hi + pad)))
+    return MovePreview(name=name, point=point, feature=feature, fraction=fraction, shift=shift,
+                       feature_range=feature_range, feature_name=S.feature_names[feature],
+                       plot_features=(feature, partner), units="standardized units", X_new=X_new, evaluation=ev,
+                       labels_shown=shown, changed=changed, axis_labels=axis_labels, limits=tuple(limits))
