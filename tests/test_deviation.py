@@ -534,3 +534,39 @@ def test_bad_spill_inputs(sizes, moves, err, match):
 def test_bad_property_inputs(kwargs, err, match):
     with pytest.raises(err, match=match):
         deviation_properties(**kwargs)
+
+
+def _set_partitions(n):
+    if n == 1:
+        return [[0]]
+    return [p + [k] for p in _set_partitions(n - 1) for k in range(max(p) + 2)]
+
+
+def _ari_by_pair_counts(a, b):
+    """ARI from pair counts written out with loops (Hubert & Arabie 1985), independent of sklearn."""
+    n = len(a)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    both = sum(a[i] == a[j] and b[i] == b[j] for i, j in pairs)
+    in_a = sum(a[i] == a[j] for i, j in pairs)
+    in_b = sum(b[i] == b[j] for i, j in pairs)
+    expected = in_a * in_b / len(pairs)
+    top = (in_a + in_b) / 2
+    if top == expected:           # both trivial in the same way: sklearn's convention ARI = 1
+        return 1.0
+    return (both - expected) / (top - expected)
+
+
+def test_one_minus_ari_ranges_over_zero_to_one_and_a_half():
+    """The docstring's range [0, 1.5] of 1 - ARI: brute force over all pairs of partitions of n <= 5 points
+    (ARI by pair counts, not sklearn); the bound ARI >= -1/2 is attained at n = 4."""
+    worst = 1.0
+    for n in (2, 3, 4, 5):
+        parts = _set_partitions(n)
+        for a in parts:
+            for b in parts:
+                u = deviation(np.array(a), np.array(b), "ari")
+                assert u == pytest.approx(1 - _ari_by_pair_counts(a, b), abs=1e-12)
+                assert -1e-12 <= u <= 1.5 + 1e-12
+                worst = max(worst, u)
+    assert worst == pytest.approx(1.5)
+    assert deviation(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), "ari") == pytest.approx(1.5)

@@ -18,7 +18,7 @@ of Theorems 4 and 5, their exact monotone ranges, and the other deviations the c
 Notation: the paper writes X in R^{d x n}; partitions here are label vectors of length n
 (any integers), the paper's V_k being ``labels == k``.
 
-Key identity (NOTES.md, fact 4). With N the contingency table of the two labelings, r its row
+Key identity (lesson 04, Section 5; W. M. Rand, JASA 1971, counts the same pairs). With N the contingency table of the two labelings, r its row
 sums and c its column sums,
 
 .. math::
@@ -146,7 +146,8 @@ def delta_measure(labels_ref, labels_new):
     matrices are 0/1, so the squared difference counts the ordered pairs (i, j) that are
     together in exactly one partition: :math:`\\sum r_a^2` ordered pairs are together in the
     reference, :math:`\\sum c_b^2` in the new partition and :math:`\\sum N_{ab}^2` in both.
-    Equation (2) of Zheng & Li; equals ``n (n - 1) (1 - rand_score)`` (NOTES.md fact 4).
+    Equation (2) of Zheng & Li; equals ``n (n - 1) (1 - rand_score)`` (lesson 04, Section 5: delta counts
+    the ordered pairs on which the partitions disagree, RI the fraction of unordered pairs on which they agree).
 
     The table is never formed as a matrix: r, c and the cell counts are ``np.bincount`` s of
     the labels and of the combined code ``a * k_new + b``; only when the labels are so many
@@ -216,7 +217,8 @@ def delta_three_way(n1, n2, n3, s1, s2):
         \\delta = (s_1 + s_2)(2 n_1 - s_1 - s_2) + s_1 (2 n_2 - s_1) + s_2 (2 n_3 - s_2).
 
     Special cases: s2 = 0 gives :math:`2 s_1 (n_1 + n_2 - s_1)` (the paper prints
-    ``2 s1 (n - s1)``, right only if n counts V_1 and V_2; see NOTES.md errata); s1 = s2 gives
+    ``2 s1 (n - s1)``, right only if n counts V_1 and V_2, an erratum: the paper's proof has the
+    right form); s1 = s2 gives
     :math:`s_1 (4 n_1 + 2 n_2 + 2 n_3 - 6 s_1)`.
 
     Parameters
@@ -461,13 +463,16 @@ def deviation(labels_ref, labels_new, kind="delta"):
     ============  =====================================================  ==================
     ``"delta"``   delta-measure (:func:`delta_measure`)                  {0, 2, ..., n(n-1)}
     ``"rand"``    1 - RI (``sklearn.metrics.rand_score``)                 [0, 1]
-    ``"ari"``     1 - ARI (``adjusted_rand_score``)                       [0, 2)  (ARI < 0 possible)
+    ``"ari"``     1 - ARI (``adjusted_rand_score``)                       [0, 1.5] (ARI >= -1/2)
     ``"nmi"``     1 - NMI (``normalized_mutual_info_score``, arithmetic)  [0, 1]
     ``"nchg"``    Nchg, matched changed points (:func:`changed_points`)   {0, ..., n - 1}
     ============  =====================================================  ==================
 
     Every kind is 0 when the partitions agree up to relabelling. ``"delta"`` and ``"rand"``
-    are the same function up to the factor n(n - 1) (NOTES.md fact 4).
+    are the same function up to the factor n(n - 1) (lesson 04, Section 5). ``"ari"`` exceeds 1
+    when the agreement is worse than chance; it never exceeds 1.5, because ARI >= -1/2 for any two
+    partitions (J. E. Chacón and A. I. Rastrojo, *Minimum adjusted Rand index for two clusterings of a
+    given size*, Adv. Data Anal. Classif. 2023), attained e.g. by [0, 0, 1, 1] against [0, 1, 0, 1].
 
     Parameters
     ----------
@@ -533,7 +538,7 @@ def all_deviations(labels_ref, labels_new):
 class DeviationPropertyReport:
     """Which deviation-function properties a measured curve U(eps) satisfies, and where not.
 
-    Properties of Section 4 of Zheng & Li, with the erratum of NOTES.md:
+    Properties of Section 4 of Zheng & Li, with the course's corrections (lesson 04, Section 1):
     (i) U is nondecreasing in ||eps||; (ii) U >= 0, and U > 0 whenever the decision changes;
     (iii) U = 0 at eps = 0. Index tuples refer to positions in the input arrays.
 
@@ -589,7 +594,7 @@ def deviation_properties(eps_norms, values, *, changed=None, labels_ref=None, la
 
     Reading (ii) as "U > 0 whenever the decision changes" (the paper's "U > 0 for every
     eps != 0" cannot hold for clustering: small perturbations leave the partition unchanged,
-    Theorem 2; NOTES.md errata). To know where the decision changed, pass either
+    Theorem 2 of Zheng & Li; lesson 04, Section 1). To know where the decision changed, pass either
 
     * ``changed``: a boolean mask, or
     * ``labels_ref`` and ``labels_path``: the clean labels and one label vector per
