@@ -62,6 +62,8 @@ __all__ = [
     "spill_partition",
     "ScenarioSummary",
     "explore_scenario",
+    "ScenarioFrame",
+    "scenario_frame",
 ]
 
 #: The deviation kinds understood by :func:`deviation`.
@@ -777,7 +779,8 @@ def spill_partition(sizes, moves):
         mine = [(b, c) for (src, b, c) in move_list if src == a]
         out = sum(c for _, c in mine)
         if out > size_list[a]:
-            raise ValueError(f"moves take {out} points out of cluster {a}, which has only {size_list[a]}")
+            raise ValueError(f"moves take {out} points out of cluster {a} (the paper's V_{a + 1}), which has only "
+                             f"{size_list[a]}")
         pos = starts[a + 1] - out
         for b, c in mine:
             new[pos:pos + c] = b
@@ -854,4 +857,56 @@ def explore_scenario(sizes, moves, *, max_n=400):
         nmi=1.0 - dev.nmi,
         n_moved=int(sc.moved.sum()),
     )
+
+
+@dataclass(frozen=True)
+class ScenarioFrame:
+    """State of the chapter-04 widget: three clusters V_1, V_2, V_3 and the moves its sliders offer.
+
+    Attributes
+    ----------
+    sizes : tuple of int
+        ``(n1, n2, n3)``, the sizes of V_1, V_2, V_3 before the attack.
+    summary : ScenarioSummary
+        :func:`explore_scenario` of the moves V_1 -> V_2, V_1 -> V_3, V_2 -> V_1.
+    n : int
+        Number of points.
+    boundaries : tuple of float
+        Positions ``n1 - 0.5``, ``n1 + n2 - 0.5`` between the reference clusters (for drawing the blocks),
+        only those strictly inside ``(-0.5, n - 0.5)``.
+    """
+
+    sizes: tuple
+    summary: ScenarioSummary
+    n: int
+    boundaries: tuple
+
+
+def scenario_frame(n1, n2, n3, v1_to_v2, v1_to_v3, v2_to_v1):
+    """The pure state of the chapter-04 widget (Zheng & Li, 2025, Section 5; Examples 5-15 are such scenarios).
+
+    Clusters of sizes ``(n1, n2, n3)`` (the paper's V_1, V_2, V_3; in code, clusters 0, 1, 2); ``v1_to_v2``
+    points move from V_1 to V_2, ``v1_to_v3`` from V_1 to V_3 and ``v2_to_v1`` from V_2 to V_1 (the last
+    points of each cluster, as :func:`spill_partition` does). Returns :func:`explore_scenario` of these
+    moves with the block boundaries. Errors name the clusters as the sliders do (V_1, V_2, V_3).
+
+    Raises
+    ------
+    ValueError
+        If ``n1 < 1``, a size is negative, or the moves take more points out of V_1 or V_2 than it has.
+    """
+    n1 = check_int(n1, "n1", minimum=1)
+    n2 = check_int(n2, "n2", minimum=0)
+    n3 = check_int(n3, "n3", minimum=0)
+    v1_to_v2 = check_int(v1_to_v2, "v1_to_v2", minimum=0)
+    v1_to_v3 = check_int(v1_to_v3, "v1_to_v3", minimum=0)
+    v2_to_v1 = check_int(v2_to_v1, "v2_to_v1", minimum=0)
+    if v1_to_v2 + v1_to_v3 > n1:
+        raise ValueError(f"v1_to_v2 + v1_to_v3 = {v1_to_v2 + v1_to_v3} points leave V_1, which has only n1 = {n1}")
+    if v2_to_v1 > n2:
+        raise ValueError(f"v2_to_v1 = {v2_to_v1} points leave V_2, which has only n2 = {n2}")
+    summary = explore_scenario((n1, n2, n3), [(0, 1, v1_to_v2), (0, 2, v1_to_v3), (1, 0, v2_to_v1)])
+    n = n1 + n2 + n3
+    bounds = tuple(float(b) - 0.5 for b in (n1, n1 + n2) if 0 < b < n)
+    return ScenarioFrame((n1, n2, n3), summary, n, tuple(sorted(set(bounds))))
 
