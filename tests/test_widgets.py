@@ -349,3 +349,22 @@ def test_stored_live_widgets_have_a_pre_kernel_view(path):
         children = [c.removeprefix("IPY_MODEL_") for c in model["state"]["children"]]
         images = [state[c] for c in children if state[c]["model_name"] == "ImageModel"]
         assert len(images) == 1 and images[0]["buffers"], "the stored widget state has no picture"
+
+
+@pytest.mark.parametrize("name", ["03_perturbation_certificates.ipynb", "04_delta_measure.ipynb"])
+def test_notebooks_03_04_use_live_widgets_only(name):
+    """Issue 18: no interact widget left in lessons 03-04; each LiveWidget cell is tagged nbval-ignore-output,
+    ends with the LiveWidget expression and never calls plt.show()."""
+    nb = json.loads((ROOT / "notebooks" / name).read_text())
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    sources = ["".join(c["source"]) for c in cells]
+    assert not any("interact(" in s or "interactive(" in s for s in sources)
+    live = [(c, s) for c, s in zip(cells, sources) if "LiveWidget(" in s]
+    assert len(live) == 1
+    cell, src = live[0]
+    assert "nbval-ignore-output" in cell["metadata"].get("tags", [])
+    assert "plt.show()" not in src
+    import ast
+
+    last = ast.parse(src).body[-1]                     # the cell's value is the widget
+    assert isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and last.value.func.id == "LiveWidget"
