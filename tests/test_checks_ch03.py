@@ -352,3 +352,20 @@ def test_exact_theorem1_agrees_with_the_library_off_ties():
         rep = recovery_conditions(x[:, None], lab, uniform_weights(n))
         assert float(gmin) == pytest.approx(rep.gamma_min, rel=1e-12, abs=1e-12)
         assert float(gmax) == pytest.approx(rep.gamma_max, rel=1e-12)
+
+
+def test_the_sheet_states_the_tolerance_its_checks_use():
+    """The prompts of the hand-computed numbers say 'relative tolerance 1e-3 / 4 significant digits', and that is
+    what the checks do: 3 digits (1.64, 16.3) fail, 4 digits pass."""
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).resolve().parents[1] / "solutions" / "03_perturbation_certificates.ipynb").read_text())
+    text = {cell["id"]: "".join(cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "markdown"}
+    intro = next(t for t in text.values() if t.startswith("# 03"))
+    assert "10^{-3}" in intro and "4 significant digits" in intro and "3-4 significant" not in intro
+    for title in ("## Q1.", "## Q2.", "## Q5.", "## Q6."):
+        prompt = next(t for t in text.values() if t.startswith(title))
+        assert "10^{-3}" in prompt, title
+    assert q5.evaluate(1.64).status == FAILED and q5.evaluate(1.643).status == PASSED
+    assert q1.evaluate([6.2, 16.3]).status == FAILED and q1.evaluate([6.2, 16.33]).status == PASSED
