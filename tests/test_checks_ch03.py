@@ -9,7 +9,8 @@ from oracles import exact_cvc_1d
 
 from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____
 from tutorial_lib.checks.ch03 import (
-    Q6_EPS, Q6_X, cvc_partition_1d, loose_example_verdict, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10,
+    Q6_EPS, Q6_X, Q7_X_EPS, cvc_partition_1d, loose_example_verdict, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10,
+    theorem1_uniform_1d,
 )
 
 
@@ -155,6 +156,16 @@ def test_q6_answers_and_targeted_mistakes():
     assert q6.evaluate("eps").status == FAILED
 
 
+def test_q6_non_array_answers_get_a_helpful_message():
+    for bad in ("eps", None, True):
+        res = q6.evaluate(bad)
+        assert res.status == FAILED and "shape of Q6_X, (4, 2)" in res.message and "np.zeros_like" in res.message
+        assert "expected a number" not in res.message
+    res = q6.evaluate([0.0, 0.2])
+    assert res.status == FAILED and "yours has shape (2,)" in res.message
+    assert q6.evaluate(Q6_EPS + 5e-5).status == PASSED        # within the stated tolerance (1e-3 relative)
+
+
 def test_q6_mistake_perturbations_are_what_their_messages_say():
     from tutorial_lib.checks import ch03
     from tutorial_lib.convex_clustering import uniform_weights
@@ -169,13 +180,37 @@ def test_q6_mistake_perturbations_are_what_their_messages_say():
 
 
 # ------------------------------------------------------------------ q7, q8
-def test_q7_answers_and_counterexample():
+def test_q7_expected_choice_is_confirmed_independently():
+    """x_1: 0 -> 4 at gamma = 2.5. The thresholds by a literal double loop over pairs (not the library),
+    the partition by the isotonic oracle: C1 and C2 hold, gamma >= gamma_max, and the partition changes."""
+    x = Q7_X_EPS
+    np.testing.assert_array_equal(x, [4.0, 2.0, 10.0, 14.0])
+    lab = np.array([0, 0, 1, 1])
+    gmin = max(abs(x[i] - x[j]) / 2 for i in range(4) for j in range(i + 1, 4) if lab[i] == lab[j])
+    gmax = abs(x[:2].mean() - x[2:].mean()) / ((4 - 2) + (4 - 2))
+    assert (gmin, gmax) == (2.0, 2.25)
+    assert gmin < gmax and not gmax > 2.5 and gmin <= 2.5          # C2 holds, the gamma_max end fails
+    assert not keeps_two_pairs(x, 2.5)
+    assert np.ptp(exact_cvc_1d(x, 2.5)) < 1e-12                     # all four points fuse
+    assert keeps_two_pairs(np.array([0.0, 2.0, 10.0, 14.0]), 2.5)    # the clean partition at 2.5
+
+
+def test_q7_answers_and_targeted_feedback():
     assert q7.evaluate("d").status == PASSED
-    wrong = q7.evaluate("c")
-    assert wrong.status == FAILED and "x_3 to 20" in wrong.message and "erratum" in wrong.message
-    assert "erratum" in q7._solution
-    # the counterexample: x_3 = 20 at gamma = 2.5 changes the partition although C2 holds (3 < 4)
-    assert not keeps_two_pairs(np.array([0.0, 2.0, 20.0, 14.0]), 2.5)
+    for key, words in [("a", "does not depend on eps"), ("b", "Is gamma_min really >= gamma_max"),
+                       ("c", "x_3 -> 20"), ("e", "Check each hypothesis")]:
+        res = q7.evaluate(key)
+        assert res.status == FAILED and words in res.message, key
+    assert q7.evaluate("f").status == FAILED
+    assert q7.evaluate(____).status == NOT_ATTEMPTED
+    assert "Theorem 3" in q7._solution and "2.25" in q7._solution
+
+
+def test_q7_hints_do_not_give_it_away():
+    text = q7.hint_text(1) + q7.hint_text(2)
+    assert "Method" in q7.hint_text(2)
+    for leak in ("2.25", "gamma_max(eps) = ", "(d)", ">= gamma_max"):
+        assert leak not in text, leak
 
 
 def test_q8_is_ungraded_and_does_not_claim_1d_tightness():
@@ -234,7 +269,6 @@ def test_q9_q10_targeted_messages():
     certified = q9.evaluate([0.0, 1.5, 3.0, 20.0, 21.0])  # gamma_min = 3/3 = 1: certified (tight here)
     assert certified.status == FAILED and "certifies it" in certified.message and "three or more points" in certified.message
     assert "exactly two" in q9.evaluate([0.0, 1.0, 6.0, 7.0, 12.0, 13.0]).message
-    assert "only just" in q9.evaluate([0.0, 2.0, 4.0, 20.0, 21.0]).message  # split gap exactly 3 gamma
     pairs_certified = q10.evaluate([0.0, 1.0, 10.0, 11.0, 20.0, 21.0])
     assert pairs_certified.status == FAILED and "between condition" in pairs_certified.message
     assert "each of exactly two points" in q10.evaluate([0.0, 1.0, 6.0, 7.0, 8.0, 30.0, 31.0]).message
@@ -281,3 +315,57 @@ def test_loose_verdicts_agree_with_the_oracle_and_theorem_1_on_random_candidates
                 assert structure and gmin <= 1.0 < gmax, x
             seen[kind][ok] += 1
     assert all(min(v) >= 20 for v in seen.values()), seen
+
+
+def test_q9_accepts_an_exact_tie_as_the_prompt_defines_it():
+    """[0, 2, 4, 20, 21]: both split gaps of {0, 2, 4} are exactly 3 gamma = 3, so the cluster stays fused
+    (the split condition holds with equality) and Theorem 1 needs 4 <= 3 gamma: not certified. Confirmed by
+    the isotonic oracle (equal values) and a literal Theorem 1."""
+    x = np.array([0.0, 2.0, 4.0, 20.0, 21.0])
+    y = exact_cvc_1d(x, 1.0)
+    assert np.ptp(y[:3]) < 1e-12 and np.ptp(y[3:]) < 1e-12 and y[3] - y[2] > 1
+    lab = np.array([0, 0, 0, 1, 1])
+    gmin, gmax = _literal_theorem1_uniform(x, lab)
+    assert gmin == pytest.approx(4 / 3) and gmin > 1.0
+    res = q9.evaluate(list(x))
+    assert res.status == PASSED, res.message
+    # a tie that Theorem 1 certifies (gamma_min = 1 exactly, the closed end) is still rejected
+    res = q9.evaluate([0.0, 1.5, 3.0, 20.0, 21.0])
+    assert res.status == FAILED and "certifies it" in res.message
+    # ties between clusters: neighbouring fused values that meet merge (means 1 apart: 1 = gamma (1 + ... ))
+    assert cvc_partition_1d([0.0, 4.0], 1.0).tolist() == [0, 1]     # 4 > gamma (1 + 1): apart
+    assert cvc_partition_1d([0.0, 2.0], 1.0).tolist() == [0, 0]     # 2 = gamma (1 + 1): a tie, fused
+
+
+def test_exact_theorem1_agrees_with_the_library_off_ties():
+    from tutorial_lib.convex_clustering import uniform_weights
+    from tutorial_lib.recovery import recovery_conditions
+
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        n = int(rng.integers(3, 9))
+        x = np.round(rng.normal(scale=6.0, size=n), 2)
+        lab = cvc_partition_1d(x, 1.0)
+        if lab.max() == 0:
+            continue
+        gmin, gmax = theorem1_uniform_1d(x, lab)
+        rep = recovery_conditions(x[:, None], lab, uniform_weights(n))
+        assert float(gmin) == pytest.approx(rep.gamma_min, rel=1e-12, abs=1e-12)
+        assert float(gmax) == pytest.approx(rep.gamma_max, rel=1e-12)
+
+
+def test_the_sheet_states_the_tolerance_its_checks_use():
+    """The prompts of the hand-computed numbers say 'relative tolerance 1e-3 / 4 significant digits', and that is
+    what the checks do: 3 digits (1.64, 16.3) fail, 4 digits pass."""
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).resolve().parents[1] / "solutions" / "03_perturbation_certificates.ipynb").read_text())
+    text = {cell["id"]: "".join(cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "markdown"}
+    intro = next(t for t in text.values() if t.startswith("# 03"))
+    assert "10^{-3}" in intro and "4 significant digits" in intro and "3-4 significant" not in intro
+    for title in ("## Q1.", "## Q2.", "## Q5.", "## Q6."):
+        prompt = next(t for t in text.values() if t.startswith(title))
+        assert "10^{-3}" in prompt, title
+    assert q5.evaluate(1.64).status == FAILED and q5.evaluate(1.643).status == PASSED
+    assert q1.evaluate([6.2, 16.3]).status == FAILED and q1.evaluate([6.2, 16.33]).status == PASSED

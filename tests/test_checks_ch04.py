@@ -94,6 +94,50 @@ def test_q2_function():
     assert "RuntimeError" in q2.evaluate(crashes).message
 
 
+def test_q2_float_answers_get_a_clear_message():
+    assert q2.evaluate(lambda a, b: float(delta_from_table(a, b))).passed        # the right whole number
+    r = q2.evaluate(lambda a, b: 350.0)
+    assert r.status == "failed" and "off by 342" in r.message and "the float 350.0" in r.message
+    assert "342.0" not in r.message
+    r = q2.evaluate(lambda a, b: delta_from_table(a, b) / 3)
+    assert r.status == "failed" and "not a whole number" in r.message
+    r = q2.evaluate(lambda a, b: float("nan"))
+    assert r.status == "failed"
+
+
+def test_hints_2_narrow_down_without_giving_the_answer():
+    h2, h3, h6 = q2.hint_text(2), q3.hint_text(2), q6.hint_text(2)
+    assert all("Method" in h for h in (h2, h3, h6))
+    assert "N.sum(1)**2" not in h2 and "return int(" not in h2 and "- 2" not in h2
+    assert "floor(n / 2)" not in h3 and "2 (n - 2 s + 1)" not in h3 and "20" not in h3
+    assert "maximize=True" not in h6 and "N[rows, cols]" not in h6
+
+
+def _all_partitions(n):
+    parts = [[0]]
+    for _ in range(n - 1):
+        parts = [p + [k] for p in parts for k in range(max(p) + 2)]
+    return np.array(parts)
+
+
+def test_q8_model_answer_max_delta_is_not_on_the_spill_path():
+    """Sizes (9, 1): brute force over all 115975 partitions of 10 points, delta from co-membership matrices
+    (not the library): the maximum is 74, the spill path only reaches 50. The model answer says so."""
+    ref = np.repeat([0, 1], [9, 1])
+    parts = _all_partitions(10)
+    assert len(parts) == 115975
+    A = ref[:, None] == ref[None, :]
+    best = 0
+    for chunk in np.array_split(parts, 8):
+        B = chunk[:, :, None] == chunk[:, None, :]
+        best = max(best, int((B != A[None]).sum(axis=(1, 2)).max()))
+    assert best == 74
+    path = [2 * s * (10 - s) for s in range(10)]
+    assert max(path) == 50
+    text = q8._solution
+    assert "74" in text and "50" in text and "about half of the pairs disagree" not in text
+
+
 def test_q3():
     assert q3.evaluate(20).passed
     assert "stays the same" in q3.evaluate(21).message
@@ -138,8 +182,10 @@ def test_q6_function():
     assert q6.evaluate(square_only).status == "failed"
 
     r = q6.evaluate(lambda a, b: n_changed(a, b) / 2)   # the delta-specific "half" hint must not appear here
-    assert r.status == "failed" and "off by" in r.message and "ordered pairs" not in r.message
-    assert "expected a number" in q6.evaluate(lambda a, b: str(n_changed(a, b))).message
+    assert r.status == "failed" and "not a whole number" in r.message and "ordered pairs" not in r.message
+    r = q6.evaluate(lambda a, b: n_changed(a, b) + 1)
+    assert r.status == "failed" and "off by 1" in r.message
+    assert "expected a whole number" in q6.evaluate(lambda a, b: str(n_changed(a, b))).message
 
 
 def test_q7():

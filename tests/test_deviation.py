@@ -534,3 +534,79 @@ def test_bad_spill_inputs(sizes, moves, err, match):
 def test_bad_property_inputs(kwargs, err, match):
     with pytest.raises(err, match=match):
         deviation_properties(**kwargs)
+
+
+def _set_partitions(n):
+    if n == 1:
+        return [[0]]
+    return [p + [k] for p in _set_partitions(n - 1) for k in range(max(p) + 2)]
+
+
+def _ari_by_pair_counts(a, b):
+    """ARI from pair counts written out with loops (Hubert & Arabie 1985), independent of sklearn."""
+    n = len(a)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    both = sum(a[i] == a[j] and b[i] == b[j] for i, j in pairs)
+    in_a = sum(a[i] == a[j] for i, j in pairs)
+    in_b = sum(b[i] == b[j] for i, j in pairs)
+    expected = in_a * in_b / len(pairs)
+    top = (in_a + in_b) / 2
+    if top == expected:           # both trivial in the same way: sklearn's convention ARI = 1
+        return 1.0
+    return (both - expected) / (top - expected)
+
+
+def test_one_minus_ari_ranges_over_zero_to_one_and_a_half():
+    """The docstring's range [0, 1.5] of 1 - ARI: brute force over all pairs of partitions of n <= 5 points
+    (ARI by pair counts, not sklearn); the bound ARI >= -1/2 is attained at n = 4."""
+    worst = 1.0
+    for n in (2, 3, 4, 5):
+        parts = _set_partitions(n)
+        for a in parts:
+            for b in parts:
+                u = deviation(np.array(a), np.array(b), "ari")
+                assert u == pytest.approx(1 - _ari_by_pair_counts(a, b), abs=1e-12)
+                assert -1e-12 <= u <= 1.5 + 1e-12
+                worst = max(worst, u)
+    assert worst == pytest.approx(1.5)
+    assert deviation(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), "ari") == pytest.approx(1.5)
+
+
+# ----------------------------------------------------------------------------- the chapter-04 widget state
+def test_scenario_frame_matches_the_old_computation_and_counts_pairs_independently():
+    """scenario_frame(...) is explore_scenario of the three moves (the old interact callback), and its delta is
+    the number of ordered pairs whose co-membership changed, counted here with loops from the label vectors."""
+    from tutorial_lib.deviation import ScenarioFrame, scenario_frame
+
+    rng = np.random.default_rng(5)
+    for _ in range(60):
+        n1, n2, n3 = int(rng.integers(1, 16)), int(rng.integers(0, 16)), int(rng.integers(0, 16))
+        a = int(rng.integers(0, n1 + 1))
+        b = int(rng.integers(0, n1 - a + 1))
+        c = int(rng.integers(0, n2 + 1))
+        f = scenario_frame(n1, n2, n3, a, b, c)
+        old = explore_scenario((n1, n2, n3), [(0, 1, a), (0, 2, b), (1, 0, c)])
+        assert isinstance(f, ScenarioFrame) and f.sizes == (n1, n2, n3) and f.n == n1 + n2 + n3
+        np.testing.assert_array_equal(f.summary.difference, old.difference)
+        assert f.summary.deviations == old.deviations and f.summary.n_moved == a + b + c
+        ref, new = f.summary.scenario.labels_ref, f.summary.scenario.labels_new
+        n = f.n
+        changed = sum((ref[i] == ref[j]) != (new[i] == new[j]) for i in range(n) for j in range(n))
+        assert f.summary.deviations.delta == changed
+        expected_bounds = sorted({k - 0.5 for k in (n1, n1 + n2) if 0 < k < n})
+        assert list(f.boundaries) == expected_bounds
+
+
+def test_scenario_frame_errors_name_the_clusters_like_the_sliders():
+    from tutorial_lib.deviation import scenario_frame
+
+    with pytest.raises(ValueError, match=r"leave V_1, which has only n1 = 3"):
+        scenario_frame(3, 1, 1, 2, 2, 0)
+    with pytest.raises(ValueError, match=r"leave V_2, which has only n2 = 1"):
+        scenario_frame(3, 1, 1, 0, 0, 2)
+    with pytest.raises(ValueError, match="n1"):
+        scenario_frame(0, 1, 1, 0, 0, 0)
+    with pytest.raises(ValueError, match="v1_to_v3"):
+        scenario_frame(3, 1, 1, 0, -1, 0)
+    with pytest.raises(ValueError, match=r"V_1"):
+        spill_partition((3, 2), [(0, 1, 4)])

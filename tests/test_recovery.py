@@ -1040,3 +1040,58 @@ def test_recovery_view_path_and_warm_start_inputs():
         recovery_view(X, truth, W, 0.23, 0, X[0], gammas=WIDGET_GAMMAS[:5], warm_start=v)
     with pytest.raises(ValueError, match="gamma"):
         v.at(0.0)
+
+
+# ----------------------------------------------------------------------------- the chapter-03 widget state
+from tutorial_lib.recovery import PerturbationFrame, explore_perturbation, perturbation_frame  # noqa: E402
+
+
+def _frame_data():
+    X = np.array([[0.0], [2.0], [10.0], [14.0]])
+    labels = np.array([0, 0, 1, 1])
+    W = np.ones((4, 4)) - np.eye(4)
+    curves = threshold_curves(X, labels, W, 2, 0, np.linspace(-10.0, 30.0, 401))
+    return X, labels, W, curves
+
+
+def test_perturbation_frame_matches_the_old_computation_and_the_oracle():
+    """The widget's state equals what the old interact callback computed (explore_perturbation, curves.certified),
+    and its verdicts are confirmed independently: Theorem 2 by the closed form of lesson 03, Section 5
+    (max(1, |t - 14|/2) <= gamma < |t + 12|/8), the partition by the isotonic oracle."""
+    X, labels, W, curves = _frame_data()
+    X0 = X.copy()
+    for t in (-10.0, -4.0, 8.9, 9.0, 12.3, 17.0, 19.0, 20.0, 30.0):
+        for g in (0.2, 1.0, 2.5, 3.05, 6.0):
+            f = perturbation_frame(X, labels, W, curves, t, g)
+            old = explore_perturbation(X, labels, W, 2, 0, t, g)
+            assert isinstance(f, PerturbationFrame) and (f.value, f.gamma) == (t, g)
+            np.testing.assert_array_equal(f.view.X_eps, old.X_eps)
+            np.testing.assert_allclose(f.view.Y, old.Y, atol=1e-12)
+            assert (f.view.certified, f.view.unchanged) == (old.certified, old.unchanged)
+            assert (f.view.report.gamma_min, f.view.report.gamma_max) == (old.report.gamma_min, old.report.gamma_max)
+            np.testing.assert_array_equal(f.certified_mask, curves.certified(g))
+            closed = max(1.0, abs(t - 14) / 2) <= g < abs(t + 12) / 8
+            assert f.view.certified == closed, (t, g)
+            y = exact_cvc_1d(np.array([0.0, 2.0, t, 14.0]), g)
+            kept = y[0] == y[1] and y[2] == y[3] and y[0] != y[2]
+            assert f.view.unchanged == kept, (t, g)
+            assert f.n_clusters == len(np.unique(np.round(y, 9)))
+    np.testing.assert_array_equal(X, X0)                       # pure: the data is not modified
+    f = perturbation_frame(X, labels, W, curves, 10.0, 2.5)
+    assert not f.certified_mask.flags.writeable
+    ts = curves.values
+    np.testing.assert_array_equal(f.certified_mask, (np.maximum(1, np.abs(ts - 14) / 2) <= 2.5) & (2.5 < np.abs(ts + 12) / 8))
+
+
+def test_perturbation_frame_validates_its_input():
+    X, labels, W, curves = _frame_data()
+    with pytest.raises(TypeError, match="curves"):
+        perturbation_frame(X, labels, W, "curves", 10.0, 2.5)
+    with pytest.raises(ValueError, match="gamma"):
+        perturbation_frame(X, labels, W, curves, 10.0, 0.0)
+    with pytest.raises(ValueError, match="value"):
+        perturbation_frame(X, labels, W, curves, np.nan, 2.5)
+    other = threshold_curves(np.zeros((6, 2)) + np.arange(6)[:, None], [0, 0, 0, 1, 1, 1], np.ones((6, 6)) - np.eye(6),
+                             5, 1, [0.0, 1.0])
+    with pytest.raises(ValueError, match="curves"):
+        perturbation_frame(X, labels, W, other, 10.0, 2.5)

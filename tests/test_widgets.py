@@ -389,3 +389,22 @@ def test_notebook_05_uses_a_live_widget_and_no_interact():
     assert len(widget_cells) == 1
     # the ranges follow the chosen data set (adjust), the state is the tested library function
     assert "adjust=adjust" in widget_cells[0] and "cached_state(bl.preview_move)" in widget_cells[0]
+
+
+@pytest.mark.parametrize("name", ["03_perturbation_certificates.ipynb", "04_delta_measure.ipynb"])
+def test_notebooks_03_04_use_live_widgets_only(name):
+    """Issue 18: no interact widget left in lessons 03-04; each LiveWidget cell is tagged nbval-ignore-output,
+    ends with the LiveWidget expression and never calls plt.show()."""
+    nb = json.loads((ROOT / "notebooks" / name).read_text())
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    sources = ["".join(c["source"]) for c in cells]
+    assert not any("interact(" in s or "interactive(" in s for s in sources)
+    live = [(c, s) for c, s in zip(cells, sources) if "LiveWidget(" in s]
+    assert len(live) == 1
+    cell, src = live[0]
+    assert "nbval-ignore-output" in cell["metadata"].get("tags", [])
+    assert "plt.show()" not in src
+    import ast
+
+    last = ast.parse(src).body[-1]                     # the cell's value is the widget
+    assert isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and last.value.func.id == "LiveWidget"

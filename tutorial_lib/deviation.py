@@ -18,7 +18,7 @@ of Theorems 4 and 5, their exact monotone ranges, and the other deviations the c
 Notation: the paper writes X in R^{d x n}; partitions here are label vectors of length n
 (any integers), the paper's V_k being ``labels == k``.
 
-Key identity (NOTES.md, fact 4). With N the contingency table of the two labelings, r its row
+Key identity (lesson 04, Section 5; W. M. Rand, JASA 1971, counts the same pairs). With N the contingency table of the two labelings, r its row
 sums and c its column sums,
 
 .. math::
@@ -62,6 +62,8 @@ __all__ = [
     "spill_partition",
     "ScenarioSummary",
     "explore_scenario",
+    "ScenarioFrame",
+    "scenario_frame",
 ]
 
 #: The deviation kinds understood by :func:`deviation`.
@@ -146,7 +148,8 @@ def delta_measure(labels_ref, labels_new):
     matrices are 0/1, so the squared difference counts the ordered pairs (i, j) that are
     together in exactly one partition: :math:`\\sum r_a^2` ordered pairs are together in the
     reference, :math:`\\sum c_b^2` in the new partition and :math:`\\sum N_{ab}^2` in both.
-    Equation (2) of Zheng & Li; equals ``n (n - 1) (1 - rand_score)`` (NOTES.md fact 4).
+    Equation (2) of Zheng & Li; equals ``n (n - 1) (1 - rand_score)`` (lesson 04, Section 5: delta counts
+    the ordered pairs on which the partitions disagree, RI the fraction of unordered pairs on which they agree).
 
     The table is never formed as a matrix: r, c and the cell counts are ``np.bincount`` s of
     the labels and of the combined code ``a * k_new + b``; only when the labels are so many
@@ -216,7 +219,8 @@ def delta_three_way(n1, n2, n3, s1, s2):
         \\delta = (s_1 + s_2)(2 n_1 - s_1 - s_2) + s_1 (2 n_2 - s_1) + s_2 (2 n_3 - s_2).
 
     Special cases: s2 = 0 gives :math:`2 s_1 (n_1 + n_2 - s_1)` (the paper prints
-    ``2 s1 (n - s1)``, right only if n counts V_1 and V_2; see NOTES.md errata); s1 = s2 gives
+    ``2 s1 (n - s1)``, right only if n counts V_1 and V_2, an erratum: the paper's proof has the
+    right form); s1 = s2 gives
     :math:`s_1 (4 n_1 + 2 n_2 + 2 n_3 - 6 s_1)`.
 
     Parameters
@@ -461,13 +465,16 @@ def deviation(labels_ref, labels_new, kind="delta"):
     ============  =====================================================  ==================
     ``"delta"``   delta-measure (:func:`delta_measure`)                  {0, 2, ..., n(n-1)}
     ``"rand"``    1 - RI (``sklearn.metrics.rand_score``)                 [0, 1]
-    ``"ari"``     1 - ARI (``adjusted_rand_score``)                       [0, 2)  (ARI < 0 possible)
+    ``"ari"``     1 - ARI (``adjusted_rand_score``)                       [0, 1.5] (ARI >= -1/2)
     ``"nmi"``     1 - NMI (``normalized_mutual_info_score``, arithmetic)  [0, 1]
     ``"nchg"``    Nchg, matched changed points (:func:`changed_points`)   {0, ..., n - 1}
     ============  =====================================================  ==================
 
     Every kind is 0 when the partitions agree up to relabelling. ``"delta"`` and ``"rand"``
-    are the same function up to the factor n(n - 1) (NOTES.md fact 4).
+    are the same function up to the factor n(n - 1) (lesson 04, Section 5). ``"ari"`` exceeds 1
+    when the agreement is worse than chance; it never exceeds 1.5, because ARI >= -1/2 for any two
+    partitions (J. E. Chacón and A. I. Rastrojo, *Minimum adjusted Rand index for two clusterings of a
+    given size*, Adv. Data Anal. Classif. 2023), attained e.g. by [0, 0, 1, 1] against [0, 1, 0, 1].
 
     Parameters
     ----------
@@ -533,7 +540,7 @@ def all_deviations(labels_ref, labels_new):
 class DeviationPropertyReport:
     """Which deviation-function properties a measured curve U(eps) satisfies, and where not.
 
-    Properties of Section 4 of Zheng & Li, with the erratum of NOTES.md:
+    Properties of Section 4 of Zheng & Li, with the course's corrections (lesson 04, Section 1):
     (i) U is nondecreasing in ||eps||; (ii) U >= 0, and U > 0 whenever the decision changes;
     (iii) U = 0 at eps = 0. Index tuples refer to positions in the input arrays.
 
@@ -589,7 +596,7 @@ def deviation_properties(eps_norms, values, *, changed=None, labels_ref=None, la
 
     Reading (ii) as "U > 0 whenever the decision changes" (the paper's "U > 0 for every
     eps != 0" cannot hold for clustering: small perturbations leave the partition unchanged,
-    Theorem 2; NOTES.md errata). To know where the decision changed, pass either
+    Theorem 2 of Zheng & Li; lesson 04, Section 1). To know where the decision changed, pass either
 
     * ``changed``: a boolean mask, or
     * ``labels_ref`` and ``labels_path``: the clean labels and one label vector per
@@ -772,7 +779,8 @@ def spill_partition(sizes, moves):
         mine = [(b, c) for (src, b, c) in move_list if src == a]
         out = sum(c for _, c in mine)
         if out > size_list[a]:
-            raise ValueError(f"moves take {out} points out of cluster {a}, which has only {size_list[a]}")
+            raise ValueError(f"moves take {out} points out of cluster {a} (the paper's V_{a + 1}), which has only "
+                             f"{size_list[a]}")
         pos = starts[a + 1] - out
         for b, c in mine:
             new[pos:pos + c] = b
@@ -849,4 +857,56 @@ def explore_scenario(sizes, moves, *, max_n=400):
         nmi=1.0 - dev.nmi,
         n_moved=int(sc.moved.sum()),
     )
+
+
+@dataclass(frozen=True)
+class ScenarioFrame:
+    """State of the chapter-04 widget: three clusters V_1, V_2, V_3 and the moves its sliders offer.
+
+    Attributes
+    ----------
+    sizes : tuple of int
+        ``(n1, n2, n3)``, the sizes of V_1, V_2, V_3 before the attack.
+    summary : ScenarioSummary
+        :func:`explore_scenario` of the moves V_1 -> V_2, V_1 -> V_3, V_2 -> V_1.
+    n : int
+        Number of points.
+    boundaries : tuple of float
+        Positions ``n1 - 0.5``, ``n1 + n2 - 0.5`` between the reference clusters (for drawing the blocks),
+        only those strictly inside ``(-0.5, n - 0.5)``.
+    """
+
+    sizes: tuple
+    summary: ScenarioSummary
+    n: int
+    boundaries: tuple
+
+
+def scenario_frame(n1, n2, n3, v1_to_v2, v1_to_v3, v2_to_v1):
+    """The pure state of the chapter-04 widget (Zheng & Li, 2025, Section 5; Examples 5-15 are such scenarios).
+
+    Clusters of sizes ``(n1, n2, n3)`` (the paper's V_1, V_2, V_3; in code, clusters 0, 1, 2); ``v1_to_v2``
+    points move from V_1 to V_2, ``v1_to_v3`` from V_1 to V_3 and ``v2_to_v1`` from V_2 to V_1 (the last
+    points of each cluster, as :func:`spill_partition` does). Returns :func:`explore_scenario` of these
+    moves with the block boundaries. Errors name the clusters as the sliders do (V_1, V_2, V_3).
+
+    Raises
+    ------
+    ValueError
+        If ``n1 < 1``, a size is negative, or the moves take more points out of V_1 or V_2 than it has.
+    """
+    n1 = check_int(n1, "n1", minimum=1)
+    n2 = check_int(n2, "n2", minimum=0)
+    n3 = check_int(n3, "n3", minimum=0)
+    v1_to_v2 = check_int(v1_to_v2, "v1_to_v2", minimum=0)
+    v1_to_v3 = check_int(v1_to_v3, "v1_to_v3", minimum=0)
+    v2_to_v1 = check_int(v2_to_v1, "v2_to_v1", minimum=0)
+    if v1_to_v2 + v1_to_v3 > n1:
+        raise ValueError(f"v1_to_v2 + v1_to_v3 = {v1_to_v2 + v1_to_v3} points leave V_1, which has only n1 = {n1}")
+    if v2_to_v1 > n2:
+        raise ValueError(f"v2_to_v1 = {v2_to_v1} points leave V_2, which has only n2 = {n2}")
+    summary = explore_scenario((n1, n2, n3), [(0, 1, v1_to_v2), (0, 2, v1_to_v3), (1, 0, v2_to_v1)])
+    n = n1 + n2 + n3
+    bounds = tuple(float(b) - 0.5 for b in (n1, n1 + n2) if 0 < b < n)
+    return ScenarioFrame((n1, n2, n3), summary, n, tuple(sorted(set(bounds))))
 

@@ -87,6 +87,8 @@ __all__ = [
     "ThresholdCurves",
     "threshold_curves",
     "same_partition",
+    "PerturbationFrame",
+    "perturbation_frame",
     "PerturbationView",
     "explore_perturbation",
 ]
@@ -1420,3 +1422,64 @@ def explore_perturbation(X, labels, weights, point, feature, value, gamma, p=2,
     solved = np.asarray(sol.labels)
     return PerturbationView(X_eps, report, report.certifies(gamma), np.asarray(sol.Y), solved,
                             same_partition(solved, labels))
+
+
+@dataclass(frozen=True)
+class PerturbationFrame:
+    r"""State of the chapter-03 widget for one position of the moved coordinate and one ``gamma``.
+
+    Attributes
+    ----------
+    value, gamma : float
+        The control values.
+    view : PerturbationView
+        :func:`explore_perturbation` at ``value`` and ``gamma``: Theorem 2's verdict and the CVC solution.
+    certified_mask : ndarray of bool (m,)
+        ``curves.certified(gamma)``: where along ``curves.values`` Theorem 2 certifies the partition at
+        ``gamma`` (C1 and :math:`\gamma_{\min}(t) \le \gamma < \gamma_{\max}(t)`).
+    n_clusters : int
+        Number of clusters of the CVC solution at ``value``.
+    """
+
+    value: float
+    gamma: float
+    view: PerturbationView
+    certified_mask: np.ndarray = field(repr=False)
+    n_clusters: int
+
+
+def perturbation_frame(X, labels, weights, curves, value, gamma, p=2, solver=None) -> PerturbationFrame:
+    r"""Everything the chapter-03 widget draws: Theorem 2 (Zheng & Li, 2025) at one position, and along a curve.
+
+    ``curves`` is a :class:`ThresholdCurves` of the same data (:func:`threshold_curves`); its point and
+    feature are the coordinate that moves to ``value``. Returns :func:`explore_perturbation` at
+    ``(value, gamma)`` together with the certified set of the curves at ``gamma``,
+    :math:`\{t : \gamma_{\min}(t) \le \gamma < \gamma_{\max}(t)\}` on the grid ``curves.values``.
+    Pure: the inputs are not modified, and the result only depends on them.
+
+    Parameters
+    ----------
+    X : array (n, d); labels : array (n,)
+    weights : fixed (n, n) matrix
+    curves : ThresholdCurves
+    value : float
+        New value of ``X[curves.point, curves.feature]``.
+    gamma : float > 0
+    p : {1, 2, inf}
+    solver : callable, optional
+        Passed to :func:`explore_perturbation`.
+    """
+    if not isinstance(curves, ThresholdCurves):
+        raise TypeError(f"curves must be a ThresholdCurves (from threshold_curves), got {type(curves).__name__}")
+    X = check_data_matrix(X, "X")
+    if curves.point >= X.shape[0] or curves.feature >= X.shape[1]:
+        raise ValueError(f"curves: point {curves.point}, feature {curves.feature} is not a coordinate of X "
+                         f"with shape {X.shape}")
+    gamma = check_positive(gamma, "gamma")
+    view = explore_perturbation(X, labels, weights, curves.point, curves.feature, value, gamma, p=p,
+                                solver=solver)
+    mask = curves.certified(gamma)
+    mask.setflags(write=False)
+    return PerturbationFrame(float(view.X_eps[curves.point, curves.feature]), float(gamma), view, mask,
+                             int(np.unique(view.solved_labels).size))
+

@@ -5,18 +5,19 @@ Expected values are hand-derived closed forms (each solution text shows the deri
 confirmed independently in ``tests/test_checks_ch03.py`` (exact 1-D CVC solves, cvxpy, brute force
 over a grid, and :mod:`tutorial_lib.recovery`). The counterexample hunts q9 and q10 have no fixed
 answer: their check solves CVC on the student's data itself (its own pool-adjacent-violators
-pass on the isotonic form of 1-D CVC, NOTES fact 6) and evaluates Theorem 1 on the partition it
-finds. Hand-computed values accept 3-4 significant digits (relative tolerance 1e-3).
+pass on the isotonic form of 1-D CVC with uniform weights, in exact rational arithmetic) and evaluates
+Theorem 1 on the partition it finds, also exactly, so ties are decided as the definitions say.
+Hand-computed values are accepted to a relative error of 1e-3 (4 significant digits; the prompts say so).
 """
+from fractions import Fraction
+
 import numpy as np
 
-from ..convex_clustering import uniform_weights
-from ..recovery import exact_recovery_1d, recovery_conditions
 from .ch01 import HAND, close_answer
-from ._core import ChoiceQuestion, Mistake, ThoughtQuestion, ValueQuestion
+from ._core import ChoiceQuestion, Mistake, ThoughtQuestion, ValueQuestion, default_compare
 
-__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "Q6_X", "Q6_EPS",
-           "cvc_partition_1d", "loose_example_verdict"]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "Q6_X", "Q6_EPS", "Q7_X_EPS",
+           "cvc_partition_1d", "loose_example_verdict", "theorem1_uniform_1d"]
 
 
 # the data of q1-q3: X = [0, 1, 8, 10], partition {{x1, x2}, {x3, x4}}, uniform weights; x_3 moves to t
@@ -180,9 +181,26 @@ def _q6_between_eps():
     return e
 
 
+def _q6_compare(expected, got):
+    """Default comparison, with a helpful message when the answer is not an array of numbers."""
+    if got is None or isinstance(got, (str, bytes, bool, np.bool_)):
+        return False, (f"eps must be an array of numbers with the shape of Q6_X, (4, 2): one row per point, e.g. "
+                       f"start from `np.zeros_like(Q6_X)` and fill in the rows of the points that move (you gave "
+                       f"a {type(got).__name__})")
+    try:
+        arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False, ("eps must be an array of numbers with the shape of Q6_X, (4, 2): one row per point, e.g. "
+                       "`np.zeros_like(Q6_X)` with the moved rows filled in")
+    if arr.shape != Q6_X.shape and arr.shape != Q6_X.T.shape:
+        return False, (f"eps must have the shape of Q6_X, (4, 2) (one row per point); yours has shape {arr.shape}")
+    return default_compare(expected, got, **HAND)
+
+
 q6 = ValueQuestion(
     "ch03.q6",
     Q6_EPS,
+    compare=_q6_compare,
     what="perturbation",
     mistakes=[
         Mistake(lambda a, e: np.shape(a) == e.T.shape and _close(np.asarray(a, float).T, e),
@@ -219,31 +237,44 @@ q6 = ValueQuestion(
 )
 
 # ------------------------------------------------------------------------------- q7
+# running example X = [0, 2, 10, 14], gamma = 2.5, the attacker moves x_1 from 0 to 4. On X(eps) = [4, 2, 10, 14]
+# with the old partition: gamma_min = max(2/2, 4/2) = 2, gamma_max = |3 - 12| / 4 = 2.25. C1 holds (uniform
+# weights), C2 holds (2 < 2.25), gamma = 2.5 >= gamma_max fails; CVC at 2.5 fuses all four points.
+Q7_X_EPS = np.array([4.0, 2.0, 10.0, 14.0])
 q7 = ChoiceQuestion(
     "ch03.q7",
     {
         "a": "C1 fails for X(eps).",
-        "b": "C2 fails for X(eps).",
-        "c": "C1 or C2 fails for X(eps).",
-        "d": "C1 fails, or C2 fails, or gamma is outside [gamma_min(eps), gamma_max(eps)).",
+        "b": "C2 fails for X(eps): gamma_min(eps) >= gamma_max(eps).",
+        "c": "C1 and C2 hold, but gamma < gamma_min(eps).",
+        "d": "C1 and C2 hold, but gamma >= gamma_max(eps).",
+        "e": "C1, C2 and gamma_min(eps) <= gamma < gamma_max(eps) all hold: Theorem 2 is wrong here.",
     },
     "d",
     feedback={
-        "a": "With fixed weights C1 does not even depend on eps, yet attacks succeed (Example 4).",
-        "b": "Too strong: with a fixed gamma an attack can succeed while C2 still holds.",
-        "c": "That is the paper's Theorem 3 as printed, and at a fixed gamma it is false (an erratum): move x_3 to 20 "
-             "in the running example at gamma = 2.5.",
+        "a": "C1 asks w_ij > 0 and n_a w_ij - mu_ij > 0; with fixed uniform weights it does not depend on eps at all, "
+             "so it cannot fail here.",
+        "b": "compute both thresholds on X(eps) = [4, 2, 10, 14] with the old partition: gamma_min comes from the "
+             "two pair ratios, gamma_max from the two new means. Is gamma_min really >= gamma_max?",
+        "c": "gamma_min(eps) is the larger of the two pair ratios |x_i - x_j| / 2 on X(eps); compare it with 2.5 "
+             "again. (Option (c) is what happens in the lesson's example x_3 -> 20, not here.)",
+        "e": "Theorem 2 is proved: when all its hypotheses hold, the partition is kept, and here it changes. Check each "
+             "hypothesis again with the numbers of X(eps).",
     },
     hints=[
-        "A correct necessary condition is the contrapositive of Theorem 2. List every hypothesis of Theorem 2.",
-        "In the running example at gamma = 2.5, move x_3 to 20: gamma_min = 3, gamma_max = 4. Does C2 hold? Does "
-        "the partition change?",
+        "Compute X(eps), its two cluster means and its two pair distances with the old partition "
+        "{{x_1, x_2}, {x_3, x_4}}; with uniform weights the within denominators are n_a = 2 and the between "
+        "denominator is (4 - 2) + (4 - 2).",
+        "Method: decide the three hypotheses of Theorem 2 one at a time: C1 (weights only), C2 (compare the two "
+        "thresholds with each other), and the range condition (compare gamma = 2.5 with each threshold; which end "
+        "is closed?). Exactly one option describes what you find.",
     ],
-    solution="(d). Theorem 2 has three hypotheses: C1, C2 and gamma in [gamma_min(eps), gamma_max(eps)). "
-    "A partition change at a fixed gamma means one of them fails. With x_3 = 20 and gamma = 2.5, C1 and C2 hold "
-    "(3 < 4) but gamma = 2.5 < gamma_min = 3, and indeed CVC no longer fuses {14, 20}. So the paper's Theorem 3, "
-    "statement (c), is an erratum at a fixed gamma; it is true only in the reading 'no gamma at all recovers the "
-    "partition'.",
+    solution="(d). X(eps) = [4, 2, 10, 14]: the pair ratios are |4 - 2|/2 = 1 and |10 - 14|/2 = 2, so "
+    "gamma_min(eps) = 2; the means are 3 and 12, so gamma_max(eps) = 9/4 = 2.25. C1 holds (fixed uniform weights), "
+    "C2 holds (2 < 2.25), but gamma = 2.5 >= 2.25: the between condition fails at this gamma. Indeed CVC at "
+    "gamma = 2.5 fuses all four points (the fused values 3 + 2.5 * 2 = 8 and 12 - 5 = 7 would cross). This is the "
+    "corrected Theorem 3 of the lesson (a change at a fixed gamma breaks C1, C2 or the range condition); the "
+    "paper's Theorem 3, 'C1 or C2 fails', does not cover this attack.",
 )
 
 # ------------------------------------------------------------------------------- q8
@@ -256,7 +287,10 @@ q8 = ThoughtQuestion(
     "partition may well survive (the light band in the lesson's 2-D figure). Theorem 1's conditions amount to one "
     "explicit subgradient per within pair, bounded with the triangle inequality: it adds the different pulls "
     "of the other clusters (mu_ij) in absolute value, although they can help, and it bounds the pull on a cluster "
-    "by the total weight to all other clusters, as if they all pulled the same way. So the conditions are "
+    "by the total weight to all other clusters, as if they all pulled the same way. In the lesson's 2-D example "
+    "(uniform weights, so every mu_ij = 0; two clusters, so the between condition is exact) all the slack comes from "
+    "the explicit subgradient: the best admissible choice certifies exactly the truly unchanged grid positions. So "
+    "the conditions are "
     "sufficient, not necessary, and not only in 2-D: in 1-D the lesson's X = [0, 5, 10, 40, 41] has certified "
     "radius 0.354 while the smallest partition-changing perturbation is 2.449, and three pairs [0, 1, 10, 11, 20, "
     "21] are recovered for gamma in [0.5, 2.5) while Theorem 1 certifies only [0.5, 1.25). To show that a point is "
@@ -270,23 +304,30 @@ _GAMMA_LOOSE = 1.0
 _MAX_POINTS = 60
 
 
-def cvc_partition_1d(x, gamma):
-    """Partition returned by 1-D CVC with all weights 1, by pool-adjacent-violators (written here on purpose).
+def _fractions(x):
+    """The numbers of ``x`` as exact fractions (a float is exactly a binary fraction)."""
+    return [Fraction(float(v)) for v in np.asarray(x, dtype=float).ravel()]
 
-    CVC on sorted points is the isotonic regression of ``z_i = x_(i) - gamma (2i - n - 1)`` (NOTES fact 6);
-    its solution is constant on blocks, and two points share a cluster iff they are in one block. Blocks
+
+def cvc_partition_1d(x, gamma):
+    """Partition returned by 1-D CVC with all weights 1, by pool-adjacent-violators in exact arithmetic.
+
+    CVC with uniform weights on sorted points is the isotonic regression of
+    ``z_i = x_(i) - gamma (2i - n - 1)`` (Sun, Toh and Yuan, JMLR 2021; derived in lesson 03, Section 9):
+    its solution is constant on blocks, and two points share a cluster iff they are in one block. The
+    pass runs on exact fractions of the given numbers, so a tie is decided as the definition says: blocks
     with equal means are merged (equal centroids are one cluster). Returns labels 0..K-1 numbered from
     left to right, in the order of ``x``.
     """
-    x = np.asarray(x, dtype=float).ravel()
-    n = x.size
-    order = np.argsort(x, kind="stable")
-    z = x[order] - gamma * (2 * np.arange(1, n + 1) - n - 1)
+    xf = _fractions(x)
+    n = len(xf)
+    g = Fraction(float(gamma))
+    order = np.argsort(np.asarray(x, dtype=float).ravel(), kind="stable")
     sums, counts = [], []
-    for v in z:
-        sums.append(float(v))
+    for rank, idx in enumerate(order, start=1):
+        sums.append(xf[idx] - g * (2 * rank - n - 1))
         counts.append(1)
-        while len(sums) > 1 and sums[-2] / counts[-2] >= sums[-1] / counts[-1]:
+        while len(sums) > 1 and sums[-2] * counts[-1] >= sums[-1] * counts[-2]:
             s_, c_ = sums.pop(), counts.pop()
             sums[-1] += s_
             counts[-1] += c_
@@ -294,6 +335,23 @@ def cvc_partition_1d(x, gamma):
     labels = np.empty(n, dtype=int)
     labels[order] = labels_sorted
     return labels
+
+
+def theorem1_uniform_1d(x, labels):
+    """(gamma_min, gamma_max) of Theorem 1 for 1-D data, uniform weights, as exact fractions.
+
+    With w_ij = 1 every mu_ij is 0, so gamma_min = max over clusters of (max - min) / n_a, and gamma_max
+    = min over pairs of clusters of |mean_a - mean_b| / ((n - n_a) + (n - n_b)) (None for one cluster).
+    """
+    xf = _fractions(x)
+    labels = np.asarray(labels)
+    n, K = len(xf), int(labels.max()) + 1
+    members = [[xf[i] for i in np.flatnonzero(labels == k)] for k in range(K)]
+    gmin = max(Fraction(max(m) - min(m), len(m)) for m in members)
+    means = [sum(m) / len(m) for m in members]
+    gmax = min((abs(means[a] - means[b]) / (2 * n - len(members[a]) - len(members[b]))
+                for a in range(K) for b in range(a + 1, K)), default=None)
+    return gmin, gmax
 
 
 def _groups(x, labels):
@@ -306,7 +364,10 @@ def loose_example_verdict(answer, kind):
 
     ``kind`` is "two clusters" (q9: exactly two clusters) or "pairs" (q10: at least three clusters, each of
     exactly two points). The example is loose when CVC at gamma = 1 returns a partition of that kind
-    (computed here, :func:`cvc_partition_1d`) that Theorem 1 does not certify at gamma = 1.
+    (computed here, :func:`cvc_partition_1d`) that Theorem 1 does not certify at gamma = 1
+    (:func:`theorem1_uniform_1d`). Both run in exact arithmetic on the given numbers, so an exact tie is
+    decided as the definitions say (a split condition that holds with equality keeps a cluster fused;
+    Theorem 1 certifies at gamma = gamma_min).
     """
     try:
         x = np.asarray(answer, dtype=float).ravel()
@@ -328,13 +389,8 @@ def loose_example_verdict(answer, kind):
         return False, f"{found}, {K} cluster(s); this question asks for exactly two"
     if kind == "pairs" and (K < 3 or np.any(sizes != 2)):
         return False, (f"{found}; this question asks for at least three clusters, each of exactly two points")
-    exact = exact_recovery_1d(x[:, None], labels)
-    scale = max(1.0, float(np.max(np.abs(x))))
-    if not exact.recovers(gamma) or min(gamma - exact.gamma_low, exact.gamma_high - gamma) <= 1e-9 * scale:
-        return False, (f"{found}, but only just: a condition is exactly tight at gamma = 1, so round-off decides. "
-                       "Move a point a little away from the boundary")
-    rep = recovery_conditions(x[:, None], labels, uniform_weights(x.size))
-    if rep.certifies(gamma):
+    gmin, gmax = theorem1_uniform_1d(x, labels)
+    if gmin <= Fraction(gamma) and gmax is not None and Fraction(gamma) < gmax:
         if kind == "two clusters":
             why = ("With two clusters in 1-D the between condition of Theorem 1 is exact (lesson, Section 9); the "
                    "slack has to come from a cluster of three or more points whose extreme points are far apart "
@@ -343,8 +399,8 @@ def loose_example_verdict(answer, kind):
             why = ("With clusters of two points the within condition of Theorem 1 is exact; the slack has to come "
                    "from the between condition: which outside points does its denominator count that do not really "
                    "pull the two closest clusters together?")
-        return False, (f"{found} and Theorem 1 certifies it at gamma = 1 (gamma_min = {rep.gamma_min:.4g} <= 1 < "
-                       f"gamma_max = {rep.gamma_max:.4g}): the theorem is not loose here. {why}")
+        return False, (f"{found} and Theorem 1 certifies it at gamma = 1 (gamma_min = {float(gmin):.4g} <= 1 < "
+                       f"gamma_max = {float(gmax):.4g}): the theorem is not loose here. {why}")
     return True, ""
 
 

@@ -61,16 +61,27 @@ def _delta_cases(rng):
 
 
 def _as_int_compare(expected, got):
+    """Exact comparison of counts. A float is accepted when it is the right whole number; otherwise the
+    message says how far off it is, in whole units, and that a count should be returned as an int."""
     if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
-        return False, f"expected a number, got {type(got).__name__}"
+        return False, (f"expected a whole number (a Python int), got {type(got).__name__}; "
+                       "return e.g. `int(value)`")
+    if not np.isfinite(got):
+        return False, f"your function returned {got}, not a count"
     if got == expected:
         return True, ""
-    return False, f"off by {got - expected}"
+    if isinstance(got, (float, np.floating)):
+        if float(got).is_integer():
+            return False, (f"off by {int(got) - int(expected)} (your function returned the float {float(got)!r}; "
+                           "this is a count: compute it with integers and return `int(...)`)")
+        return False, (f"your function returned {float(got)!r}, which is not a whole number; this is a count of "
+                       "points or pairs, so it must be an integer (did a division creep in?)")
+    return False, f"off by {int(got) - int(expected)}"
 
 
 def _delta_compare(expected, got):
     ok, reason = _as_int_compare(expected, got)
-    if not ok and reason.startswith("off by") and 2 * got == expected:
+    if not ok and isinstance(got, (int, float, np.integer, np.floating)) and 2 * got == expected:
         return False, "you got half the value: unordered pairs; delta counts ordered pairs"
     return ok, reason
 
@@ -84,7 +95,9 @@ q2 = FunctionQuestion(
         "Build the contingency table N (N[a, b] = points in old cluster a and new cluster b), e.g. with "
         "`sklearn.metrics.cluster.contingency_matrix(labels_ref, labels_new)`. Ordered pairs together in the old "
         "partition: sum of squared row sums; in the new one: sum of squared column sums; in both: sum of N**2.",
-        "`N = contingency_matrix(a, b); return int((N.sum(1)**2).sum() + (N.sum(0)**2).sum() - 2*(N**2).sum())`",
+        "Method: the formula needs only three numbers built from N (its row sums, its column sums and its entries); "
+        "compute them with integer arithmetic (`N.astype(np.int64)`) and return a Python `int`. Test your function "
+        "before checking: Example 5 must give 8, and relabelling the clusters (e.g. [0, 0, 1] vs [1, 1, 0]) must give 0.",
     ],
     solution=(
         "```python\nfrom sklearn.metrics.cluster import contingency_matrix\n\n"
@@ -109,7 +122,8 @@ q3 = ValueQuestion(
     }),
     hints=[
         "delta(s) = 2 s (n - s) with n = n1 + n2 = 41. Compute delta(s) - delta(s - 1).",
-        "delta(s) - delta(s - 1) = 2 (n - 2 s + 1) > 0 exactly when s <= floor(n / 2); also s <= n1.",
+        "Method: the increment delta(s) - delta(s - 1) is a linear function of s. Find the last s at which it is still "
+        "strictly positive (an increment of 0 is a tie, not an increase), and remember that s cannot exceed n1.",
     ],
     solution="s* = min(n1, floor(41 / 2)) = 20. delta(20) = delta(21) = 840 (a tie), then it decreases.",
 )
@@ -189,8 +203,9 @@ q6 = FunctionQuestion(
     hints=[
         "Nchg = n - (largest total agreement over one-to-one matchings of old and new clusters). The agreement of "
         "a matching is a sum of contingency-table entries, one per matched pair.",
-        "`rows, cols = scipy.optimize.linear_sum_assignment(N, maximize=True)`; then "
-        "`n - N[rows, cols].sum()`. It accepts rectangular tables (different numbers of clusters).",
+        "Method: finding the best matching is an assignment problem on the contingency table, which scipy solves "
+        "(read the docstring of `linear_sum_assignment`: which option makes it maximise, and does it accept a "
+        "rectangular table?). Check by hand on [0, 0, 0, 0, 1] vs [1, 1, 1, 1, 1]: Nchg = 1.",
     ],
     solution=(
         "```python\nfrom scipy.optimize import linear_sum_assignment\n"
@@ -238,13 +253,18 @@ q8 = ThoughtQuestion(
         "Look at where delta = 2s(n - s) peaks (Theorem 4), then ask what BL1 and BL2 optimise beyond that point.",
     ],
     solution=(
-        "Every deviation between partitions ignores cluster names, so none of them can reward 'more points moved' "
-        "without limit: delta and 1 - RI peak when about half of the pairs disagree, 1 - NMI when the new labels "
-        "are independent of the old ones, Nchg when relabelling stops being the cheaper explanation. An attacker "
-        "maximising U (BL1) is therefore steered towards a maximally scrambled partition, not towards moving as "
-        "many points as possible, and in BL2 a target level delta_0 above the peak is infeasible. Pick U to match "
-        "the goal: Nchg when the goal is 'many points end up in the wrong cluster', 1 - ARI when chance-level "
-        "agreement should count as total failure, delta / 1 - RI when pairwise co-membership is what matters "
-        "(and keep the budget inside the monotone range, Theorems 4-5)."
+        "Every deviation between partitions ignores cluster names, so none of them rewards 'more points moved' "
+        "without limit. Along a path that moves s points from V1 to V2, delta = 2 s (n - s) stops growing at "
+        "s = min(n1, ceil(n/2)) (Theorem 4); but the partition that maximises delta is usually not on such a path: "
+        "delta = sum_a r_a^2 - sum over new clusters of (points from one old cluster - points from the other)^2 for "
+        "two old clusters, so it is largest when the old clusters are broken into small, mixed pieces. For sizes "
+        "(9, 1) the path peaks at delta = 50 (s = 5), while splitting V1 into singletons and putting x10 with one "
+        "of them gives delta = 74 (37 of the 45 pairs disagree, far more than half). 1 - NMI is largest when the new "
+        "labels are independent of the old ones, Nchg when relabelling stops being the cheaper explanation. An "
+        "attacker maximising U (BL1) is therefore steered towards a scrambled partition, not towards moving as many "
+        "points as possible, and in BL2 a target delta_0 above the path's peak can only be met by scrambling. Pick U "
+        "to match the goal: Nchg when the goal is 'many points end up in the wrong cluster', 1 - ARI when "
+        "chance-level agreement should count as total failure, delta / 1 - RI when pairwise co-membership is what "
+        "matters (and keep the budget inside the monotone range of the path, Theorems 4-5)."
     ),
 )
