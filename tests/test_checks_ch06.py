@@ -13,14 +13,16 @@ from tutorial_lib.clustr import two_nearest_radius
 
 
 # ---------------------------------------------------------------- q1
+Q1_CENTERS = np.array([[0.0, 0.0], [3.0, 4.0], [0.0, -4.0]])  # the prompt's mu_a, mu_b, mu_c; f(x) = (1, 0), L_f = 2
+
+
 def test_q1_expected_value_by_brute_force():
     # identity-like feature map scaled by L = 2: f(x) = 2 x, x = (0.5, 0); find the smallest input step
     # that changes the nearest centre, scanning 3600 directions with bisection along each ray
-    centers = np.array([[0.0, 0.0], [4.0, 0.0], [1.0, 3.0]])
     x = np.array([0.5, 0.0])
 
     def cls(z):
-        return np.argmin(((2 * z - centers) ** 2).sum(1))
+        return np.argmin(((2 * z - Q1_CENTERS) ** 2).sum(1))
 
     best = np.inf
     for t in np.linspace(0, 2 * np.pi, 3600, endpoint=False):
@@ -32,18 +34,42 @@ def test_q1_expected_value_by_brute_force():
             mid = (lo + hi) / 2
             lo, hi = (mid, hi) if cls(x + mid * u) == 0 else (lo, mid)
         best = min(best, hi)
-    assert q1.expected == pytest.approx(best, rel=1e-6)  # f = 2x is exactly 2-Lipschitz: the bound is tight
+    assert q1.expected == pytest.approx(best, rel=1e-5)  # f = 2x is exactly 2-Lipschitz: the bound is tight
+    assert q1.expected == pytest.approx(0.95)            # 1.9 / 2, by hand
 
 
 def test_q1_grading():
-    assert q1.evaluate(0.5).status == PASSED
-    assert q1.evaluate(0.50004).status == PASSED                # 4 significant digits
-    forgot_L = q1.evaluate(1.0)
+    assert q1.evaluate(0.95).status == PASSED
+    assert q1.evaluate(0.95004).status == PASSED                # 4 significant digits
+    forgot_L = q1.evaluate(1.9)
     assert forgot_L.status == FAILED and "divide by L_f = 2" in forgot_L.message
-    wrong_bisector = q1.evaluate(4 / np.sqrt(10) / 2)            # used the farther bisector
-    assert wrong_bisector.status == FAILED and "minimum over every centre" in wrong_bisector.message
     other = q1.evaluate(0.7)
     assert other.status == FAILED and "hint" in other.message    # no targeted message for an arbitrary value
+
+
+def test_q1_separates_the_two_nearest_shortcut():
+    f = np.array([[1.0, 0.0]])
+    shortcut = two_nearest_radius(f, Q1_CENTERS, np.array([0, 1, 2]), 2.0)[0]
+    assert shortcut == pytest.approx(1.0)                       # the second-nearest centre mu_c: 16 / 8 / 2
+    assert not np.isclose(shortcut, q1.expected, rtol=1e-2)
+    for answer in (shortcut, 2 * shortcut):                     # with and without dividing by L_f
+        res = q1.evaluate(answer)
+        assert res.status == FAILED and "SECOND-NEAREST" in res.message and "minimum" in res.message
+
+
+def test_q1_separates_half_the_difference_of_distances():
+    f = np.array([1.0, 0.0])
+    d = np.linalg.norm(f - Q1_CENTERS, axis=1)                  # 1, sqrt(20), sqrt(17)
+    half = (d[1:] - d[0]) / 2
+    wrong = [half.min() / 2, half[0] / 2, half.min(), half[0]]  # min over j or the critical mu_b; with / without L
+    for answer in wrong:
+        assert not np.isclose(answer, q1.expected, rtol=1e-2)
+        res = q1.evaluate(answer)
+        assert res.status == FAILED and "SQUARED distances" in res.message
+
+
+def test_q1_blank_is_not_attempted():
+    assert q1.evaluate(____).status == NOT_ATTEMPTED
 
 
 # ---------------------------------------------------------------- q2

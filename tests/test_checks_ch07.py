@@ -82,7 +82,8 @@ def test_q2_grading():
     wrong = q2.evaluate(np.sqrt(10) - np.sqrt(2))  # difference of distances, not distance to the wall
     assert wrong.status == FAILED and "difference of distances" in wrong.message
     second_wall = q2.evaluate(2.0)                  # the distance to the wall of mu_3
-    assert second_wall.status == FAILED and "second wall" in second_wall.message and "NEAREST" in second_wall.message
+    assert second_wall.status == FAILED and "mu_3" in second_wall.message and "NEAREST" in second_wall.message
+    assert "CENTROID" in second_wall.message                 # also ||mu_2 - mu_1|| / 2, the centroid-to-wall distance
     other = q2.evaluate(3.0)
     assert other.status == FAILED and "hint" in other.message
 
@@ -121,11 +122,30 @@ def test_q3_grading():
 
 
 # ---------------------------------------------------------------- q4, q6: choices
+def test_q4_expected_value_by_a_scan_over_h():
+    C = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 6.0]])
+    z, e2 = np.array([1.0, 1.0]), np.array([0.0, 1.0])
+
+    def loss(x):
+        return float(np.argmin(((C - x) ** 2).sum(1)) != 0)
+
+    hs = np.linspace(1e-3, 10, 20_000)
+    g = np.array([(loss(z + h * e2) - loss(z - h * e2)) / (2 * h) for h in hs])
+    first = hs[np.argmax(g != 0)]
+    assert np.all(g[hs < first] == 0) and g[hs > first].min() > 0
+    assert q4.expected == pytest.approx(first, abs=1e-3)
+
+
 def test_q4_grading():
-    assert q4.evaluate("b").status == PASSED
-    wrong = q4.evaluate("c")
-    assert wrong.status == FAILED and "unsupervised" in wrong.message
-    assert q4.evaluate("z").status == FAILED
+    assert q4.evaluate(2.0).status == PASSED
+    for answer, phrase in ((0.0, "SMALL steps"), (1.0, "nearest wall"), (3.0, "coordinate y"),
+                           (float("inf"), "does leave")):
+        res = q4.evaluate(answer)
+        assert res.status == FAILED and phrase in res.message
+    other = q4.evaluate(2.5)
+    assert other.status == FAILED and "hint" in other.message
+    assert q4.evaluate("b").status == FAILED
+    assert q4.evaluate(____).status == NOT_ATTEMPTED
 
 
 def test_q6_grading():

@@ -16,6 +16,7 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from tutorial_lib.kmeans_attack import (
     AdversarialKMeansResult,
+    ClusterMapping,
     Autoencoder,
     LogisticSurrogate,
     MappedKMeans,
@@ -395,6 +396,81 @@ def test_defence_lowers_the_flip_rate_of_a_re_attack(digits, embedded):
     assert np.allclose(embedding_attack(ae, km, Xtr, 0.1).Z, before.Z)
 
 
+def _brute_force_wrong_distance(z, C, classes, label, radii, circle):
+    """Smallest radius on a polar grid at which some direction lands in a cell of another class."""
+    for r in radii:
+        P = z + r * circle
+        k = np.argmin(((P[:, None, :] - C[None]) ** 2).sum(-1), axis=1)
+        if np.any(classes[k] != label):
+            return r
+    return np.inf
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("classes", [np.array([0, 1, 2, 3]), np.array([0, 0, 1, 1])])
+def test_accuracy_attack_matches_brute_force(seed, classes):
+    # tiny 2-D case: 4 centroids with a frozen map, 40 points, the identity as "encoder"
+    rng = np.random.default_rng(seed)
+    C = rng.normal(size=(4, 2)) * 2
+    Z = rng.normal(size=(40, 2)) * 2
+    a = np.argmin(((Z[:, None] - C[None]) ** 2).sum(-1), 1)
+    y = np.where(rng.random(40) < 0.8, classes[a], (classes[a] + 1) % 4)  # about 20 % misclassified
+    mapping = ClusterMapping(np.arange(4), classes, "hungarian", -1)
+    eps = 0.25
+    res = embedding_attack(lambda A: A, C, Z, eps, y=y, objective="accuracy", mapping=mapping, overshoot=1e-6)
+    budget = eps * res.scale
+    assert np.all(res.delta_norms <= budget + 1e-12)
+    correct = classes[a] == y
+    assert res.acc_clean == pytest.approx(correct.mean())
+    pred_adv = classes[np.argmin(((res.Z_adv[:, None] - C[None]) ** 2).sum(-1), 1)]
+    assert res.acc_adv == pytest.approx(np.mean(pred_adv == y))
+    assert np.all(res.delta_norms[~correct] == 0)  # misclassified points are left alone
+    angles = np.linspace(0, 2 * np.pi, 1440, endpoint=False)
+    circle = np.stack([np.cos(angles), np.sin(angles)], 1)
+    radii = np.arange(1, 2001) * (budget / 1000)  # up to twice the budget, step budget / 1000
+    best = np.array([_brute_force_wrong_distance(Z[i], C, classes, y[i], radii, circle) if correct[i] else 0.0
+                     for i in range(40)])
+    clear = np.abs(best - budget) > 3e-3 * budget  # skip points within the grid's resolution of the budget
+    bf_wrong = best <= budget
+    made_wrong = pred_adv != y
+    if np.unique(classes).size == 4:
+        # one-to-one map: the attack is exactly optimal, point by point
+        assert np.array_equal(made_wrong[clear], bf_wrong[clear])
+    else:
+        # many-to-one map: a feasible attack; it never claims a point the brute force cannot flip
+        assert np.all(bf_wrong[made_wrong & clear])
+    assert clear.mean() > 0.9
+
+
+def test_accuracy_attack_beats_the_flip_attack_when_a_flip_would_help():
+    # centroid 0 (class 0) at the origin, centroid 1 (class 1) at (2, 0); the wall is x = 1
+    C = np.array([[0.0, 0.0], [2.0, 0.0]])
+    Z = np.array([[0.9, 0.0], [0.9, 0.5], [3.0, 0.0], [-1.0, 0.0]])
+    y = np.array([1, 0, 1, 0])  # point 0 is misclassified (cluster 0, class 1), points 1-3 are correct
+    mapping = ClusterMapping(np.arange(2), np.arange(2), "hungarian", -1)
+    s = np.sqrt(np.mean(np.sum((Z - Z.mean(0)) ** 2, 1)))
+    eps = 0.15 / s  # budget 0.15: only points 0 and 1 are within reach of the wall
+    flips = embedding_attack(lambda A: A, C, Z, eps, y=y, mapping=mapping)
+    acc = embedding_attack(lambda A: A, C, Z, eps, y=y, mapping=mapping, objective="accuracy")
+    assert flips.acc_clean == acc.acc_clean == 0.75
+    assert flips.flip_rate == 0.5 and flips.acc_adv == 0.75  # fixes point 0, breaks point 1
+    assert acc.flip_rate == 0.25 and acc.acc_adv == 0.5  # breaks point 1 only
+    # without an explicit map, the map of the clean assignments is frozen: same numbers
+    assert embedding_attack(lambda A: A, C, Z, eps, y=y, objective="accuracy").acc_adv == 0.5
+
+
+def test_embedding_attack_uses_the_frozen_map(digits, embedded):
+    Xtr, ytr, _, _ = digits
+    ae, km = embedded
+    res = embedding_attack(ae, km, Xtr, 0.2, y=ytr, objective="accuracy")
+    frozen = cluster_mapping(ytr, km.predict(ae.encode(Xtr)))
+    assert res.acc_adv == pytest.approx(np.mean(frozen.apply(km.predict(res.Z_adv)) == ytr))
+    # re-fitting the map after the attack can only flatter it
+    assert cluster_accuracy(ytr, km.predict(res.Z_adv)) >= res.acc_adv
+    flips = embedding_attack(ae, km, Xtr, 0.2, y=ytr)
+    assert res.acc_adv <= flips.acc_adv and res.flip_rate <= flips.flip_rate
+
+
 # --------------------------------------------------------------------------- bad inputs
 def test_bad_inputs(digits, logistic):
     Xtr, ytr, _, _ = digits
@@ -446,6 +522,12 @@ def test_bad_inputs(digits, logistic):
         embedding_attack(lambda A: A[:, :3], np.zeros((1, 3)), X, 0.1)
     with pytest.raises(ValueError, match="eps"):
         embedding_attack(lambda A: A[:, :3], np.eye(3)[:2], X, -0.1)
+    with pytest.raises(ValueError, match="objective"):
+        embedding_attack(lambda A: A[:, :3], np.eye(3)[:2], X, 0.1, y=y, objective="nmi")
+    with pytest.raises(ValueError, match="needs the true labels"):
+        embedding_attack(lambda A: A[:, :3], np.eye(3)[:2], X, 0.1, objective="accuracy")
+    with pytest.raises(TypeError, match="mapping"):
+        embedding_attack(lambda A: A[:, :3], np.eye(3)[:2], X, 0.1, y=y, mapping={0: 0})
     with pytest.raises(TypeError, match="autoencoder"):
         defend_embedding("ae", X, 3, 0.1)
     with pytest.raises(ValueError, match="features"):

@@ -1258,10 +1258,16 @@ class EmbeddingAttackResult:
         over the attacked points A (0 if none). Seed 003 reports a "D" without defining it in the
         supplement; this is our definition.
     acc_clean, acc_adv, nmi_clean, nmi_adv : float
-        ACC (Hungarian/majority, :func:`cluster_accuracy`) and NMI against ``y`` (NaN if no ``y``).
+        ACC and NMI against ``y`` (NaN if no ``y``). Both ACCs use the same *frozen* cluster-to-class
+        map (``mapping``): learned once on the clean assignments and then applied to the attacked
+        ones, so relabelling the clusters after the attack cannot undo it.
     reconstruction_change : float
         RMS pixel change of the decoded images, :math:`\\mathrm{rms}(g(z+\\delta)-g(z))`, over the
         attacked points (NaN without a decoder or with no attacked point).
+    objective : {"flips", "accuracy"}
+        Which attack produced the result (see :func:`embedding_attack`).
+    mapping : ClusterMapping or None
+        The frozen map used for ACC (None without ``y``).
     """
 
     Z: np.ndarray
@@ -1279,21 +1285,77 @@ class EmbeddingAttackResult:
     nmi_clean: float
     nmi_adv: float
     reconstruction_change: float
+    objective: str = "flips"
+    mapping: ClusterMapping | None = None
+
+
+_OBJECTIVES = ("flips", "accuracy")
+
+
+def _accuracy_flip(Z, C, a, y, classes, overshoot):
+    """Smallest step that moves each correctly classified z into a cluster of another class.
+
+    ``classes[k]`` is the class of cluster k under the frozen map. For a point with
+    ``classes[a_i] == y_i`` only the walls towards clusters j with ``classes[j] != y_i`` count:
+    :math:`\\rho_i = \\min_{j:\\,\\pi(j) \\ne y_i} r_j(z_i)`. Any z' in a wrongly mapped cell
+    :math:`V_k` is at least as close to :math:`\\mu_k` as to :math:`\\mu_{a_i}`, so
+    :math:`\\|z'-z_i\\| \\ge r_k(z_i) \\ge \\rho_i`: no shorter step can make the point wrong. The step
+    of length :math:`\\rho_i(1+\\text{overshoot})` onto the minimising wall is kept only if its end point
+    really lies in a wrongly mapped cell (always the case for a one-to-one map); otherwise the
+    point gets ``inf`` (not attacked). Returns ``(delta, rho, ok)``; misclassified points get
+    ``delta = 0`` and ``rho = inf``.
+    """
+    n = Z.shape[0]
+    rows = np.arange(n)
+    correct = classes[a] == y
+    num, gap = _bisector_terms(Z, C, a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = num / (2.0 * gap)
+    bad = (gap == 0) | (classes[None, :] == y[:, None])  # own cell, duplicates, same-class clusters
+    r[bad] = np.inf
+    j = np.argmin(r, axis=1)
+    rho = np.where(correct, np.maximum(r[rows, j], 0.0), np.inf)
+    delta = np.zeros_like(Z)
+    cand = np.isfinite(rho)
+    if cand.any():
+        unit = (C[j[cand]] - C[a[cand]]) / gap[rows[cand], j[cand]][:, None]
+        delta[cand] = (rho[cand] * (1.0 + overshoot) + 1e-12)[:, None] * unit
+        landed = classes[_nearest(Z[cand] + delta[cand], C)] != y[cand]
+        idx = np.flatnonzero(cand)[~landed]
+        delta[idx] = 0.0
+        rho[idx] = np.inf
+    return delta, rho, correct
 
 
 @single_threaded
-def embedding_attack(encoder, kmeans, X, eps, *, y=None, decoder=None, overshoot=1e-3) -> EmbeddingAttackResult:
+def embedding_attack(encoder, kmeans, X, eps, *, y=None, decoder=None, overshoot=1e-3, objective="flips",
+                     mapping=None) -> EmbeddingAttackResult:
     """Perturb embeddings (not pixels) to change k-means assignments (seed 003, attack stage).
 
     With :math:`z_i = f(x_i)` and k-means centroids :math:`\\mu_k` in the embedding space, every
-    point whose distance to its Voronoi boundary :math:`r(z_i)` (see :func:`minimal_flip`) fits
-    the budget, :math:`r(z_i)(1+\\text{overshoot}) \\le \\varepsilon s`, is moved across it by the
-    smallest such :math:`\\delta_i`; the others are left alone. Among all perturbations with
-    :math:`\\|\\delta_i\\|_2 \\le \\varepsilon s` this flips the largest possible number of
-    assignments, with the smallest perturbations. The budget is relative to the RMS spread ``s``
-    of the embeddings, so that an encoder cannot look robust just by shrinking its output.
-    Seed 003 learns a perturbation generator instead; against a fixed k-means layer the closed
-    form is the exact optimum, so no training is needed.
+    perturbation satisfies :math:`\\|\\delta_i\\|_2 \\le \\varepsilon s`, where ``s`` is the RMS spread of
+    the embeddings (so that an encoder cannot look robust just by shrinking its output). Points are
+    perturbed independently (the centroids are fixed), so each objective is optimised point by point:
+
+    * ``objective="flips"`` (default): every point whose distance to its Voronoi boundary
+      :math:`r(z_i)` (see :func:`minimal_flip`) fits the budget, :math:`r(z_i)(1+\\text{overshoot}) \\le
+      \\varepsilon s`, is moved across it by the smallest such :math:`\\delta_i`; the others are left
+      alone. This flips the largest possible number of assignments (no shorter step leaves the cell),
+      with the smallest perturbations. It is *not* the strongest attack on ACC: it also moves
+      misclassified points, some of them into the cluster of their true class.
+    * ``objective="accuracy"`` (needs ``y``): only points that the frozen map classifies correctly
+      are attacked, each across the nearest wall towards a cluster mapped to *another* class
+      (:math:`\\rho_i = \\min_{j:\\pi(j)\\ne y_i} r_j(z_i)`, a lower bound on the step that makes the point
+      wrong); misclassified points are left alone. A step is kept only if it really ends in a wrongly
+      mapped cell. When that check never fails (always for a one-to-one map such as Hungarian with
+      ``K`` = number of classes) this minimises the frozen-map ACC exactly among all perturbations
+      within the budget; for many-to-one maps it is a feasible attack, not proven optimal. It is not
+      designed for NMI.
+
+    ACC uses the frozen map ``mapping`` (default: the map of a :class:`MappedKMeans`, otherwise the
+    :func:`cluster_mapping` ``"auto"`` map learned on the *clean* assignments); it is applied
+    unchanged to the attacked assignments (chapter 07, section 2). Seed 003 attacks with a learned
+    perturbation; the closed forms here are our own white-box attacks on a known k-means layer.
 
     Parameters
     ----------
@@ -1302,15 +1364,22 @@ def embedding_attack(encoder, kmeans, X, eps, *, y=None, decoder=None, overshoot
     X : ndarray (n_samples, n_features)
     eps : float >= 0
         Relative l2 budget in the embedding space.
-    y : optional true labels for ACC / NMI
+    y : optional true labels for ACC / NMI (required for ``objective="accuracy"``)
     decoder : optional object with ``decode(Z)`` or callable, to measure the reconstruction change
     overshoot : float >= 0
+    objective : {"flips", "accuracy"}
+    mapping : optional :class:`ClusterMapping`, the frozen cluster-to-class map
     """
     X = check_data_matrix(X, "X")
     eps = check_nonnegative(eps, "eps")
     overshoot = check_nonnegative(overshoot, "overshoot")
+    check_choice(objective, "objective", _OBJECTIVES)
     if y is not None:
         y = check_labels(y, "y", n_samples=X.shape[0])
+    elif objective == "accuracy":
+        raise ValueError("objective='accuracy' needs the true labels y")
+    if mapping is not None and not isinstance(mapping, ClusterMapping):
+        raise TypeError(f"mapping must be a ClusterMapping, got {type(mapping).__name__}")
     Z = check_finite_array(_encode(encoder, X), "encoder(X)", ndim=2)
     if Z.shape[0] != X.shape[0]:
         raise ValueError(f"the encoder returned {Z.shape[0]} rows for {X.shape[0]} samples")
@@ -1319,14 +1388,20 @@ def embedding_attack(encoder, kmeans, X, eps, *, y=None, decoder=None, overshoot
     if scale == 0:
         raise ValueError("the embeddings are all equal: the relative budget is undefined")
     delta, radius, labels = minimal_flip(Z, C, overshoot)
-    hit = np.linalg.norm(delta, axis=1) <= eps * scale
+    if y is not None and mapping is None:
+        mapping = kmeans.mapping if isinstance(kmeans, MappedKMeans) else cluster_mapping(y, labels)
+    if objective == "accuracy":
+        classes = mapping.apply(np.arange(C.shape[0]))
+        delta, _, _ = _accuracy_flip(Z, C, labels, y, classes, overshoot)
+    norms = np.linalg.norm(delta, axis=1)
+    hit = (norms > 0) & (norms <= eps * scale)
     delta[~hit] = 0.0
     Z_adv = Z + delta
     labels_adv = _nearest(Z_adv, C)
     norms = np.linalg.norm(delta, axis=1)
     D = float(norms[hit].mean() / scale) if hit.any() else 0.0
     if y is not None:
-        accs = cluster_accuracy(y, labels), cluster_accuracy(y, labels_adv)
+        accs = float(np.mean(mapping.apply(labels) == y)), float(np.mean(mapping.apply(labels_adv) == y))
         nmis = normalized_mutual_info_score(y, labels), normalized_mutual_info_score(y, labels_adv)
     else:
         accs = nmis = (float("nan"), float("nan"))
@@ -1338,7 +1413,7 @@ def embedding_attack(encoder, kmeans, X, eps, *, y=None, decoder=None, overshoot
         rec = float(np.sqrt(np.mean((dec(Z_adv[hit]) - dec(Z[hit])) ** 2)))
     return EmbeddingAttackResult(Z, Z_adv, labels, labels_adv, norms, radius / scale, scale, eps,
                                  float(np.mean(labels_adv != labels)), D, float(accs[0]), float(accs[1]),
-                                 float(nmis[0]), float(nmis[1]), rec)
+                                 float(nmis[0]), float(nmis[1]), rec, objective, mapping)
 
 
 @dataclass(frozen=True)

@@ -25,37 +25,70 @@ from ._core import Case, ChoiceQuestion, FunctionQuestion, Mistake, ThoughtQuest
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "moons_radii"]
 
 # ---------------------------------------------------------------- q1: a radius by hand
+# f(x) = (1, 0), L_f = 2, mu_a = (0, 0) (nearest), mu_b = (3, 4), mu_c = (0, -4). Squared distances 1, 20, 17:
+# mu_c is the second-nearest centre, but mu_b has the closer bisector (19 / 10 = 1.9 against 16 / 8 = 2).
+_Q1_F = np.array([1.0, 0.0])
+_Q1_CENTERS = np.array([[0.0, 0.0], [3.0, 4.0], [0.0, -4.0]])
+_Q1_L = 2.0
+
+
+def _q1_bisector(j):
+    f, mu = _Q1_F, _Q1_CENTERS
+    return (np.sum((f - mu[j]) ** 2) - np.sum((f - mu[0]) ** 2)) / (2 * np.linalg.norm(mu[j] - mu[0]))
+
+
+def _q1_half_difference(j):
+    # the wrong rule (||f - mu_j|| - ||f - mu_1||) / 2: right only when f lies on the line through mu_1 and mu_j
+    return (np.linalg.norm(_Q1_F - _Q1_CENTERS[j]) - np.linalg.norm(_Q1_F - _Q1_CENTERS[0])) / 2
+
+
+def _near(a, *values):
+    try:
+        a = float(a)
+    except (TypeError, ValueError):
+        return False
+    return any(np.isclose(a, v, rtol=1e-3) for v in values)
+
+
+_Q1_TWO_NEAREST = _q1_bisector(2)                                   # the second-nearest centre mu_c
+_Q1_HALF_DIFF = (min(_q1_half_difference(1), _q1_half_difference(2)), _q1_half_difference(1))
+
 q1 = ValueQuestion(
     "ch06.q1",
-    0.5,
+    min(_q1_bisector(1), _q1_bisector(2)) / _Q1_L,
     rtol=5e-4,  # four significant digits
     atol=1e-6,
     what="radius",
     mistakes=[
-        Mistake(lambda a, e: np.isclose(float(a), 1.0, rtol=1e-3),
-                "1 is the feature-space distance from f(x) to the decision boundary. The radius is measured in INPUT "
-                "space: a 2-Lipschitz map moves f(x) by up to 2 ||delta||, so divide by L_f = 2."),
-        Mistake(lambda a, e: np.isclose(float(a), 4 / np.sqrt(10) / 2, rtol=1e-3)
-                or np.isclose(float(a), 4 / np.sqrt(10), rtol=1e-3),
-                "that is the distance to the bisector of mu_a and mu_c, which is not the closest one: take the "
-                "minimum over every centre of another class."),
+        Mistake(lambda a, e: _near(a, _q1_bisector(1)),
+                "that is the feature-space distance from f(x) to the decision boundary. The radius is measured in "
+                "INPUT space: a 2-Lipschitz map moves f(x) by up to 2 ||delta||, so divide by L_f = 2."),
+        Mistake(lambda a, e: _near(a, _Q1_TWO_NEAREST / _Q1_L, _Q1_TWO_NEAREST),
+                "that is the distance to the bisector of mu_a and the SECOND-NEAREST centre mu_c (the paper's "
+                "two-nearest shortcut). A farther centre can have a closer bisector: compute the bisector distance "
+                "for every centre of another class and take the minimum."),
+        Mistake(lambda a, e: _near(a, *(v / _Q1_L for v in _Q1_HALF_DIFF), *_Q1_HALF_DIFF),
+                "you used half the difference of the distances, (||f - mu_j|| - ||f - mu_a||) / 2. That is the "
+                "distance to the bisector only when f lies on the line through mu_a and mu_j. In general use the "
+                "difference of SQUARED distances divided by 2 ||mu_j - mu_a||."),
     ],
     hints=[
-        "The nearest centre of f(x) = (1, 0) is mu_a = (0, 0). Compute the distance from f(x) to the bisector of "
-        "mu_a with EACH other-class centre: (||f - mu_j||^2 - ||f - mu_a||^2) / (2 ||mu_j - mu_a||).",
-        "For mu_b: (9 - 1) / 8 = 1. For mu_c: (9 - 1) / (2 sqrt(10)) ≈ 1.265. Take the minimum, and do not "
-        "forget to divide by the Lipschitz constant L_f = 2.",
+        "The nearest centre of f(x) = (1, 0) is mu_a. The distance from f(x) to the bisector of mu_a and mu_j is "
+        "(||f - mu_j||^2 - ||f - mu_a||^2) / (2 ||mu_j - mu_a||) (squared distances in the numerator).",
+        "mu_c is the second-nearest centre, but the second-nearest centre need not have the closest bisector: "
+        "evaluate the formula for both mu_b and mu_c, keep the smaller value, and remember that the radius is "
+        "measured in input space (L_f = 2).",
     ],
-    solution="min(1, 4/sqrt(10)) / L_f = 1 / 2 = 0.5. The feature-space distance to the decision boundary is 1 "
-    "(the bisector x = 2 of mu_a and mu_b); a 2-Lipschitz map can move f(x) by at most 2 ||delta||, so "
-    "||delta|| < 0.5 is safe.",
+    solution="min(19/10, 16/8) / L_f = 1.9 / 2 = 0.95. Squared distances from f(x) = (1, 0): 1 to mu_a, 20 to "
+    "mu_b, 17 to mu_c. The second-nearest centre mu_c has its bisector at distance (17 - 1) / (2 * 4) = 2, but the "
+    "bisector of mu_a and mu_b is closer, (20 - 1) / (2 * 5) = 1.9 (the two-nearest shortcut would certify "
+    "2 / 2 = 1, too much). A 2-Lipschitz map moves f(x) by at most 2 ||delta||, so ||delta|| < 0.95 is safe.",
 )
 
 
 # ---------------------------------------------------------------- q2: implement the radius
 def _radius_cases(rng):
-    yield Case((np.array([[1.0, 0.0]]), np.array([[0.0, 0.0], [4.0, 0.0], [1.0, 3.0]]), np.array([0, 1, 2]), 2.0),
-               description="the example of q1")
+    yield Case((_Q1_F[None], _Q1_CENTERS, np.array([0, 1, 2]), _Q1_L), description="the example of q1 (the second-nearest centre is not the critical one)")
     yield Case((np.array([[4.5, 0.0]]), np.array([[0.0, 0.0], [0.0, 2.0], [10.0, 0.0]]), np.array([0, 1, 2]), 1.0),
                description="the second-nearest centre is not the critical one")
     yield Case((np.array([[0.2, 0.1], [2.6, -1.5]]), np.array([[0.0, 0.0], [3.0, 0.5], [1.0, 2.6], [2.6, -2.2]]),
@@ -226,10 +259,11 @@ q5 = ValueQuestion(
                 "four linear pieces."),
     ],
     hints=[
-        "Product bound: ||W1||_2 * ||W2||_2. W1 = diag(2, 1) has spectral norm 2; W2 = [1, 1] (one row) has "
-        "spectral norm sqrt(2).",
-        "Exact: f(x) = relu(2 x1) + relu(x2) is affine on the four quadrants with gradients (0, 0), (2, 0), (0, 1) "
-        "and (2, 1). The Lipschitz constant is the largest gradient norm.",
+        "Product bound: multiply the spectral norms ||W1||_2 ||W2||_2. The spectral norm of a diagonal matrix is "
+        "its largest |entry|; that of a matrix with a single row is the Euclidean norm of that row.",
+        "Exact: each ReLU is either on or off, so f is affine on each of the four quadrants. Write down the "
+        "gradient of f on each quadrant (which inputs pass through, with which weight); the Lipschitz constant is "
+        "the largest gradient norm.",
     ],
     solution="[2 sqrt(2), sqrt(5)] ≈ [2.8284, 2.2361]. The product bound assumes one input direction is stretched "
     "by both layers' worst directions at once; here W2 cannot align with the direction (1, 0) that W1 stretches "

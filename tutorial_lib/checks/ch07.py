@@ -4,7 +4,8 @@ q1 function: clustering accuracy with the Hungarian (one-to-one) map; reference
    :func:`tutorial_lib.kmeans_attack.cluster_accuracy`, itself tested against brute force.
 q2 value: the smallest perturbation that moves a point to another k-means cell (closed form).
 q3 function: one projected I-FGSM step (closed-form reference written here).
-q4 choice: why k-means is attacked through a surrogate.
+q4 value: the zero gradient of k-means, measured: the step size below which a finite difference of the
+   assignment sees nothing (closed form, re-derived by a scan over h in the tests).
 q5 function: the transfer rate from four boolean vectors (definition written here).
 q6 true/false: relative budgets in an embedding space are scale-free.
 q7 thought: evaluating a hardened model honestly.
@@ -82,8 +83,10 @@ q2 = ValueQuestion(
     what="smallest perturbation size",
     mistakes=[
         Mistake(lambda a, e: np.isclose(float(a), 2.0, rtol=1e-3),
-                "2 is the distance to the wall between mu_1 and mu_3 (the second wall). The smallest push crosses "
-                "the NEAREST wall: compute the distance to every wall and take the minimum."),
+                "2 has two readings, both not the answer: it is the distance from z to the wall between mu_1 and "
+                "mu_3 (the smallest push crosses the NEAREST wall: compute the distance to every wall and take the "
+                "minimum), and it is ||mu_2 - mu_1|| / 2, the distance from the CENTROID mu_1 to its nearest wall. "
+                "The question asks for the distance from the point z, which is not at the centroid."),
         Mistake(lambda a, e: np.isclose(float(a), np.sqrt(10) - np.sqrt(2), rtol=1e-3),
                 "that is a difference of distances to two centroids, not the distance to the wall between them: "
                 "divide ||z - mu_j||^2 - ||z - mu_1||^2 by 2 ||mu_j - mu_1||."),
@@ -91,7 +94,8 @@ q2 = ValueQuestion(
     hints=[
         "z = (1, 1) belongs to the cell of mu_1 = (0, 0). For each other centroid mu_j the distance to the "
         "bisecting wall is (||z - mu_j||^2 - ||z - mu_1||^2) / (2 ||mu_j - mu_1||).",
-        "For mu_2 = (4, 0): (10 - 2) / 8. For mu_3 = (0, 6): (26 - 2) / 12. The answer is the smaller one.",
+        "There are two walls to consider, towards mu_2 and towards mu_3. Evaluate the formula for each (squared "
+        "distances measured from z, not from mu_1) and keep the smaller value.",
     ],
     solution=(
         "r = min((10 - 2)/8, (26 - 2)/12) = min(1, 2) = **1.0**: move z = (1, 1) by 1 along the x-axis, "
@@ -139,8 +143,8 @@ q3 = FunctionQuestion(
     hints=[
         "Three operations in order: a signed step x_t + alpha * sign(grad); a projection onto the box "
         "[x0 - eps, x0 + eps] (the l-infinity ball around the clean image); a clip to the pixel range [0, 16].",
-        "np.clip(np.clip(x_t + alpha * np.sign(grad), x0 - eps, x0 + eps), 0, 16). The ball is centred on the "
-        "*clean* image x0, not on the current iterate x_t.",
+        "The ball is centred on the *clean* image x0, not on the current iterate x_t, and the pixel range comes "
+        "last. np.clip accepts arrays as bounds, so each projection is one call.",
     ],
     solution=(
         "```python\ndef ifgsm_step(x_t, grad, x0, eps, alpha):\n"
@@ -152,31 +156,51 @@ q3 = FunctionQuestion(
 )
 
 # ---------------------------------------------------------------------- q4
-q4 = ChoiceQuestion(
+# Centroids of q2, z = (1, 1) in the cell of mu_1. Along e_2, z + h e_2 = (1, 1 + h) reaches the wall y = 3 of
+# mu_1 and mu_3 at h = 2; z - h e_2 = (1, 1 - h) never leaves the cell. The central difference of the indicator
+# [c(x) != 1] along e_2 is therefore 0 for every h < 2 and 1 / (2h) just above 2.
+def _as_float(a):
+    try:
+        return float(a)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+q4 = ValueQuestion(
     "ch07.q4",
-    {
-        "a": "k-means is random (k-means++), so its gradient changes from run to run",
-        "b": "the cluster assignment is piecewise constant in x: its gradient is zero almost everywhere, "
-             "and the attacker in seed 002 does not know the centroids anyway",
-        "c": "k-means needs the true labels, which the attacker does not have",
-        "d": "k-means is already robust, so only a stronger model can generate useful attacks",
-    },
-    "b",
-    feedback={
-        "a": "With fixed centroids the assignment is deterministic; the problem is what its gradient looks like.",
-        "c": "k-means is unsupervised; labels are only used to name clusters when measuring accuracy.",
-        "d": "Section 1 shows the opposite: many digits are close to a Voronoi wall.",
-    },
+    2.0,
+    what="step size h*",
+    mistakes=[
+        Mistake(lambda a, e: _as_float(a) == 0.0,
+                "the estimate is zero for SMALL steps, but not for every step: find how large h must be before "
+                "z + h e_2 or z - h e_2 lands in another cell."),
+        Mistake(lambda a, e: np.isclose(_as_float(a), 1.0, rtol=1e-3),
+                "1 is the distance from z to its nearest wall (question 2), but that wall is crossed along e_1, not "
+                "e_2 (or you required 2h, the distance between the two probes, to reach the wall; each probe is "
+                "h away from z). Follow the line z + h e_2 and find the first wall it meets."),
+        Mistake(lambda a, e: np.isclose(_as_float(a), 3.0, rtol=1e-3),
+                "3 is the coordinate y of the wall between mu_1 and mu_3; h is measured from z = (1, 1)."),
+        Mistake(lambda a, e: np.isinf(_as_float(a)),
+                "moving z along +e_2 does leave the cell of mu_1: it meets the wall between mu_1 and mu_3."),
+    ],
     hints=[
-        "What does the function x -> argmin_k ||x - mu_k|| look like as x moves a little?",
-        "An integer-valued function of x can only stay constant or jump: a gradient method gets no signal.",
+        "The finite difference only compares the cluster of two points, z + h e_2 and z - h e_2. It is non-zero "
+        "only if one of them has left the cell of mu_1. Walk along the vertical line x_1 = 1 from z in both "
+        "directions.",
+        "Only one of the two walls of the cell of mu_1 crosses the vertical line through z above z, and none below "
+        "it. Where is the wall between mu_1 and mu_3 (the points equidistant from both)?",
     ],
     solution=(
-        "(b). The assignment is a step function of x, so gradients are zero (or undefined on the walls); a "
-        "differentiable surrogate trained on the same data supplies useful directions, and the result is "
-        "transferred to k-means as a black box."
+        "**h* = 2.** The wall between mu_1 = (0, 0) and mu_3 = (0, 6) is the line y = 3, so z + h e_2 = (1, 1 + h) "
+        "leaves the cell of mu_1 at h = 2; z - h e_2 = (1, 1 - h) stays nearest to mu_1 for every h (it is always "
+        "closer to mu_1 than to mu_2 or mu_3). For h < 2 the estimate is exactly 0; just above 2 it is "
+        "1 / (2h) ≈ 0.25, a number that says nothing about the size of the effect and changes with h. A query-only "
+        "attacker therefore gets no gradient signal from small probes, which is why seed 002 attacks a "
+        "differentiable surrogate. With the centroids (white-box) no gradient is needed at all: the wall "
+        "distances are closed form (question 2) and the exact attack is a small linear program (section 4)."
     ),
 )
+
 
 # ---------------------------------------------------------------------- q5
 def _transfer_rate_reference(s_clean, s_adv, t_clean, t_adv):
@@ -215,7 +239,8 @@ q5 = FunctionQuestion(
         "The inputs say, per image, whether the surrogate (s) and the target (t) are right on the clean (clean) "
         "and attacked (adv) image. Only images that both models get right when clean, and that fool the "
         "surrogate, count in the denominator.",
-        "mask = s_clean & t_clean & ~s_adv; the rate is the mean of ~t_adv over the mask.",
+        "Build one boolean mask for the denominator from three of the four vectors (which images could an attack "
+        "have transferred at all?), then average the event 'the target is fooled' over that mask.",
     ],
     solution=(
         "```python\ndef transfer_rate(s_clean, s_adv, t_clean, t_adv):\n"
