@@ -59,6 +59,7 @@ from ._cvc_core import (
 
 _ALPHA, _MU, _TAU = 1.6, 10.0, 2.0
 _MERGE_REL, _STALL_REL, _MAX_MERGES = 1e-9, 1e-4, 8  # reduced Newton: fusing centroids that meet
+_PREDICT_FRACTION = 2  # predictor from the warm start's fusions: at most n / 2 clusters
 _LOOP_FRACTION = 8  # in-loop polish only once ADMM fuses the problem to at most n / 8 clusters
 _FLOW_NEWTON = 12  # semismooth Newton steps when lifting the within-cluster multipliers
 
@@ -398,7 +399,8 @@ def fast_admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, solver, ops, *, c
     last_key, last_try, prev_key = None, -10 ** 9, None
     retry_every = 5 * check_every
 
-    def worth_trying(K, fraction=2):
+    def worth_trying(K, fraction=None):
+        fraction = _PREDICT_FRACTION if fraction is None else fraction
         # polishing pays where fusions shrink the problem; lightly fused problems are easy
         # for ADMM and their reduced problem is nearly the full one
         return 1 <= K <= max(1, n // fraction) and K * d <= max_reduced
@@ -414,6 +416,7 @@ def fast_admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, solver, ops, *, c
                 return Yp, Lp, 0, kkt, gap, True, sigma, True
             last_key = (int(lab0.max()) + 1, lab0.tobytes())
     n_changes, max_changes = 0, 40
+    ts, ts_sigma = None, None
     kkt = gap = primal = np.inf
     it = 0
     for it in range(1, max_iter + 1):
@@ -422,13 +425,21 @@ def fast_admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, solver, ops, *, c
         BYh = _ALPHA * BY + (1.0 - _ALPHA) * V
         V_old = V
         U = BYh + Lam / sigma
-        V = prox_norm(U, t / sigma, p)
+        if sigma != ts_sigma:
+            ts, ts_sigma = t / sigma, sigma
+        V = prox_norm(U, ts, p)
         Lam = Lam + sigma * (BYh - V)
         if it % check_every and it != max_iter:
             continue
-        kkt, gap, primal, _ = certificate(X, Y, Lam, t, p, ops, normX, Z=BY)
+        # (the stationarity part first: when it already fails, the rest cannot pass)
+        kkt, gap, primal, _ = certificate(X, Y, Lam, t, p, ops, normX, Z=BY, stat_limit=tol)
         own_ok = kkt <= tol and gap_ok(gap, primal, tol, normX)
-        if use_polish:
+        # each fused edge (v_e = 0) joins at most two components: n - #fused <= K, so a
+        # lightly fused state needs no partition read-out to know it is not worth a polish
+        # (its partition, with K > n / _LOOP_FRACTION, could not match a later candidate)
+        if use_polish and n - int(np.count_nonzero(~np.any(V, axis=1))) > max(1, n // _LOOP_FRACTION):
+            prev_key = None
+        elif use_polish:
             lab = candidate_partition(V, g, n)
             key = (int(lab.max()) + 1, lab.tobytes())
             # try a partition once it has held for two checks (transient ones are wrong),
