@@ -60,6 +60,7 @@ from ._cvc_core import (
 _ALPHA, _MU, _TAU = 1.6, 10.0, 2.0
 _MERGE_REL, _STALL_REL, _MAX_MERGES = 1e-9, 1e-4, 8  # reduced Newton: fusing centroids that meet
 _PREDICT_FRACTION = 2  # predictor from the warm start's fusions: at most n / 2 clusters
+_BACKOFF, _BACKOFF_MAX = True, 5
 _LOOP_FRACTION = 8  # in-loop polish only once ADMM fuses the problem to at most n / 8 clusters
 _FLOW_NEWTON = 12  # semismooth Newton steps when lifting the within-cluster multipliers
 
@@ -398,6 +399,7 @@ def fast_admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, solver, ops, *, c
     use_polish = use_polish and p == 2 and g.n_edges > 0
     last_key, last_try, prev_key = None, -10 ** 9, None
     retry_every = 5 * check_every
+    n_fail = 0
 
     def worth_trying(K, fraction=None):
         fraction = _PREDICT_FRACTION if fraction is None else fraction
@@ -419,16 +421,42 @@ def fast_admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, solver, ops, *, c
     ts, ts_sigma = None, None
     kkt = gap = primal = np.inf
     it = 0
+    # the iteration below, written into preallocated (n_edges, d) buffers: the same floating
+    # point operations in the same order as the textbook form
+    #   Y = solve(X + B^T (sigma V - Lam)); BYh = alpha BY + (1 - alpha) V;
+    #   V = prox(BYh + Lam / sigma); Lam = Lam + sigma (BYh - V)
+    # (so the iterates are bit for bit those of the plain expressions), without allocating
+    # (and page-faulting) fresh megabyte arrays on every iteration of the large problems
+    Lam = np.array(Lam, dtype=float, order="C", copy=True)
+    tmp, BYh, U = (np.empty_like(Lam) for _ in range(3))
+    V = np.array(V, dtype=float, order="C", copy=True)
+    V_spare = np.empty_like(V)
     for it in range(1, max_iter + 1):
-        Y = solver.solve(X + Bt @ (sigma * V - Lam))
+        np.multiply(V, sigma, out=tmp)
+        tmp -= Lam
+        R = Bt @ tmp
+        R += X
+        Y = solver.solve(R)
         BY = B @ Y
-        BYh = _ALPHA * BY + (1.0 - _ALPHA) * V
-        V_old = V
-        U = BYh + Lam / sigma
+        np.multiply(BY, _ALPHA, out=BYh)
+        np.multiply(V, 1.0 - _ALPHA, out=tmp)
+        BYh += tmp
+        V_old, V = V, V_spare
+        np.divide(Lam, sigma, out=U)
+        U += BYh
         if sigma != ts_sigma:
             ts, ts_sigma = t / sigma, sigma
-        V = prox_norm(U, ts, p)
-        Lam = Lam + sigma * (BYh - V)
+        if p == 2:  # prox_norm(U, ts, 2), written into V
+            nrm = np.sqrt(np.einsum("ij,ij->i", U, U))
+            shrink = np.maximum(0.0, 1.0 - ts / np.where(nrm > 0, nrm, 1.0))
+            shrink[nrm <= 0] = 0.0
+            np.multiply(U, shrink[:, None], out=V)
+        else:
+            V[...] = prox_norm(U, ts, p)
+        V_spare = V_old
+        np.subtract(BYh, V, out=tmp)
+        tmp *= sigma
+        Lam += tmp
         if it % check_every and it != max_iter:
             continue
         # (the stationarity part first: when it already fails, the rest cannot pass)
@@ -445,8 +473,15 @@ def fast_admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, solver, ops, *, c
             # try a partition once it has held for two checks (transient ones are wrong),
             # again after retry_every iterations (better multipliers), and at the end
             fresh = key == prev_key and key != last_key
-            if worth_trying(key[0], _LOOP_FRACTION) and (own_ok or fresh or (key == last_key and it - last_try >= retry_every)):
+            # after failed attempts, wait check_every * 2^fails iterations before the next one
+            # (at most _BACKOFF_MAX doublings): where ADMM's partition keeps changing (a
+            # degenerate stretch of the path) failed polishes cost more than they save
+            wait = check_every * 2 ** min(n_fail, _BACKOFF_MAX) if _BACKOFF and n_fail else 0
+            fresh = fresh and it - last_try >= wait
+            retry = key == last_key and it - last_try >= max(retry_every, wait)
+            if worth_trying(key[0], _LOOP_FRACTION) and (own_ok or fresh or retry):
                 last_key, last_try = key, it
+                n_fail += 1
                 res = polish(X, Y, lab, Lam, g, gamma, t, p, ops, normX, tol, scale)
                 if res is not None:
                     Yp, Lp, kkt, gap, primal = res
