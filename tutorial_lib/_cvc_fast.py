@@ -142,11 +142,14 @@ class _Reduced:
             mu, f = trial, ft
         return "fail", None
 
-    def _solve(self, blocks, G):
-        K, d = G.shape
+    def _pattern(self, d):
+        """(rows, cols) of the Hessian entries, in the order of ``vals`` in :meth:`_solve`
+        (they depend on the quotient graph only: built once per reduced problem)."""
+        pat = self.__dict__.get("_pat")
+        if pat is not None and pat[0] == d:
+            return pat[1], pat[2], pat[3]
         qa, qb = self.qa, self.qb
         m = qa.shape[0]
-        Kd = K * d
         ar = np.arange(d)
         # the four d x d blocks of every quotient edge, as (row, col) indices into the K d system
         ra = (qa[:, None] * d + ar)[:, :, None]
@@ -155,10 +158,19 @@ class _Reduced:
         cb = (qb[:, None] * d + ar)[:, None, :]
         rows = np.concatenate([np.broadcast_to(r, (m, d, d)).ravel() for r in (ra, rb, ra, rb)])
         cols = np.concatenate([np.broadcast_to(c, (m, d, d)).ravel() for c in (ca, cb, cb, ca)])
+        Kd = self.K * d
+        flat = rows * Kd + cols if Kd <= 300 else None
+        self._pat = (d, rows, cols, flat)
+        return rows, cols, flat
+
+    def _solve(self, blocks, G):
+        K, d = G.shape
+        Kd = K * d
+        rows, cols, flat = self._pattern(d)
         vals = np.concatenate([blocks.ravel(), blocks.ravel(), -blocks.ravel(), -blocks.ravel()])
         diag = np.repeat(self.nk, d)
         if Kd <= 300:
-            H = np.bincount(rows * Kd + cols, weights=vals, minlength=Kd * Kd).reshape(Kd, Kd)
+            H = np.bincount(flat, weights=vals, minlength=Kd * Kd).reshape(Kd, Kd)
             H[np.diag_indices(Kd)] += diag
             c, x, info = dposv(H, G.ravel(), lower=True)
             if info == 0:
