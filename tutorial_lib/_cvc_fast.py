@@ -27,7 +27,11 @@ ADMM on the edge splitting, as the reference engine, plus a *fusion polish* for 
 When is it tried: on a partition that held for two checks once ADMM has fused the problem to
 at most ``n / 8`` clusters, again every ``5 * check_every`` iterations, when ADMM itself
 converges (for exact fusions), and first of all on the warm start's own fusions when
-``gamma`` grows along a path (often certified with no ADMM iteration).
+``gamma`` grows along a path (often certified with no ADMM iteration). After failed
+attempts the next one waits ``check_every * 2^fails`` iterations (at most 32x): on degenerate
+stretches of a path ADMM's partition keeps changing and repeated attempts cost more than they
+save. Whether a state is fused enough is first bounded without reading the partition
+(``K >= n - #fused edges``).
 
 So the polish changes how fast a certified answer is found, never what is certified. The
 "fusions shrink the problem" idea is that of CCMM (Touw, Groenen & Terada 2024); the lifting
