@@ -291,3 +291,18 @@ def test_polished_path_solutions_agree_with_cvxpy():
     assert sum(polished) >= 3
     for g, s in zip(gammas, path.solutions):
         _check_against_reference(X, float(g), W, 2, s)
+
+
+def test_unsorted_gammas_return_each_solution_at_its_own_gamma():
+    # clusterpath solves in increasing gamma whatever the given order; the solutions must come
+    # back in the given order, each the certified solution of its own gamma (cvxpy reference)
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(30, 2))
+    W = knn_gaussian_weights(X, 5, 0.5, connect=True)
+    gammas = np.array([0.4, 0.05, 1.5, 0.05, 0.2])
+    path = clusterpath(X, gammas, W, show_progress=False)
+    assert path.converged
+    assert np.array_equal(path.gammas, gammas)
+    assert [s.gamma for s in path.solutions] == list(gammas)
+    for g, s in zip(gammas, path.solutions):
+        _check_against_reference(X, float(g), W, 2, s)

@@ -203,7 +203,7 @@ class EdgeOperator:
         return out
 
 
-def certificate(X, Y, Lam, t, p, ops, normX, *, Z=None):
+def certificate(X, Y, Lam, t, p, ops, normX, *, Z=None, stat_limit=None):
     """KKT residual, duality gap and primal objective of ``(Y, Lam)``.
 
     ``Lam`` is first rescaled into the dual ball (so the gap is a true upper bound on
@@ -211,13 +211,18 @@ def certificate(X, Y, Lam, t, p, ops, normX, *, Z=None):
     its floating-point rounding is added, so even an exact solution reports a (tiny) positive gap. The KKT
     residual is ``max(eta_stat, eta_comp)`` of :class:`~tutorial_lib.convex_clustering.CVCSolution`.
 
-    Returns ``(kkt, gap, primal, Lam_feasible)``.
+    Returns ``(kkt, gap, primal, Lam_feasible)``. With ``stat_limit``, a stationarity residual
+    above it returns at once ``(stat, inf, nan, Lam_feasible)`` (the KKT residual is at least
+    ``stat``, so such a point fails any test ``kkt <= stat_limit`` whatever the rest would say).
     """
     Lam = rescale_into_dual_ball(Lam, t, p)
-    if Z is None:
-        Z = ops.apply(Y)
     BtL = ops.adjoint(Lam)
     R = Y - X + BtL
+    stat = fro(R) / normX
+    if stat_limit is not None and stat > stat_limit:
+        return float(stat), np.inf, np.nan, Lam
+    if Z is None:
+        Z = ops.apply(Y)
     tz = t * rownorm(Z, p)
     lz = np.einsum("ij,ij->i", Lam, Z)
     fit = 0.5 * fro(Y - X) ** 2
@@ -229,7 +234,6 @@ def certificate(X, Y, Lam, t, p, ops, normX, *, Z=None):
     dR = 4.0 * eps * (fro(Y) + fro(X) + fro(BtL))
     gap = 0.5 * (fro(R) + dR) ** 2 + float((tz - lz).sum()) + \
         4.0 * eps * float(tz.sum() + np.abs(lz).sum())
-    stat = fro(R) / normX
     comp = fro(Z - prox_norm(Z + Lam, t, p)) / (normX + fro(Z) + fro(Lam))
     return float(max(stat, comp)), float(gap), float(primal), Lam
 
@@ -265,5 +269,12 @@ def components(n, i, j, mask):
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
-    A = sp.csr_matrix((np.ones(int(mask.sum())), (i[mask], j[mask])), shape=(n, n))
+    a, b = i[mask], j[mask]
+    if a.shape[0] > 1 and np.any(a[1:] < a[:-1]):  # the CSR rows below need sorted tails
+        order = np.argsort(a, kind="stable")
+        a, b = a[order], b[order]
+    # CSR arrays built directly (no COO conversion): the graphs' edge lists are sorted by tail
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(a, minlength=n), out=indptr[1:])
+    A = sp.csr_matrix((np.ones(a.shape[0]), b.astype(np.int32), indptr), shape=(n, n))
     return connected_components(A, directed=False)[1]

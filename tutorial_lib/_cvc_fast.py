@@ -27,7 +27,11 @@ ADMM on the edge splitting, as the reference engine, plus a *fusion polish* for 
 When is it tried: on a partition that held for two checks once ADMM has fused the problem to
 at most ``n / 8`` clusters, again every ``5 * check_every`` iterations, when ADMM itself
 converges (for exact fusions), and first of all on the warm start's own fusions when
-``gamma`` grows along a path (often certified with no ADMM iteration).
+``gamma`` grows along a path (often certified with no ADMM iteration). After failed
+attempts the next one waits ``check_every * 2^fails`` iterations (at most 32x): on degenerate
+stretches of a path ADMM's partition keeps changing and repeated attempts cost more than they
+save. Whether a state is fused enough is first bounded without reading the partition
+(``K >= n - #fused edges``).
 
 So the polish changes how fast a certified answer is found, never what is certified. The
 "fusions shrink the problem" idea is that of CCMM (Touw, Groenen & Terada 2024); the lifting
@@ -59,6 +63,8 @@ from ._cvc_core import (
 
 _ALPHA, _MU, _TAU = 1.6, 10.0, 2.0
 _MERGE_REL, _STALL_REL, _MAX_MERGES = 1e-9, 1e-4, 8  # reduced Newton: fusing centroids that meet
+_PREDICT_FRACTION = 2  # predictor from the warm start's fusions: at most n / 2 clusters
+_BACKOFF, _BACKOFF_MAX = True, 5
 _LOOP_FRACTION = 8  # in-loop polish only once ADMM fuses the problem to at most n / 8 clusters
 _FLOW_NEWTON = 12  # semismooth Newton steps when lifting the within-cluster multipliers
 
@@ -140,11 +146,14 @@ class _Reduced:
             mu, f = trial, ft
         return "fail", None
 
-    def _solve(self, blocks, G):
-        K, d = G.shape
+    def _pattern(self, d):
+        """(rows, cols) of the Hessian entries, in the order of ``vals`` in :meth:`_solve`
+        (they depend on the quotient graph only: built once per reduced problem)."""
+        pat = self.__dict__.get("_pat")
+        if pat is not None and pat[0] == d:
+            return pat[1], pat[2], pat[3]
         qa, qb = self.qa, self.qb
         m = qa.shape[0]
-        Kd = K * d
         ar = np.arange(d)
         # the four d x d blocks of every quotient edge, as (row, col) indices into the K d system
         ra = (qa[:, None] * d + ar)[:, :, None]
@@ -153,10 +162,19 @@ class _Reduced:
         cb = (qb[:, None] * d + ar)[:, None, :]
         rows = np.concatenate([np.broadcast_to(r, (m, d, d)).ravel() for r in (ra, rb, ra, rb)])
         cols = np.concatenate([np.broadcast_to(c, (m, d, d)).ravel() for c in (ca, cb, cb, ca)])
+        Kd = self.K * d
+        flat = rows * Kd + cols if Kd <= 300 else None
+        self._pat = (d, rows, cols, flat)
+        return rows, cols, flat
+
+    def _solve(self, blocks, G):
+        K, d = G.shape
+        Kd = K * d
+        rows, cols, flat = self._pattern(d)
         vals = np.concatenate([blocks.ravel(), blocks.ravel(), -blocks.ravel(), -blocks.ravel()])
         diag = np.repeat(self.nk, d)
         if Kd <= 300:
-            H = np.bincount(rows * Kd + cols, weights=vals, minlength=Kd * Kd).reshape(Kd, Kd)
+            H = np.bincount(flat, weights=vals, minlength=Kd * Kd).reshape(Kd, Kd)
             H[np.diag_indices(Kd)] += diag
             c, x, info = dposv(H, G.ravel(), lower=True)
             if info == 0:
@@ -397,8 +415,10 @@ def fast_admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, solver, ops, *, c
     use_polish = use_polish and p == 2 and g.n_edges > 0
     last_key, last_try, prev_key = None, -10 ** 9, None
     retry_every = 5 * check_every
+    n_fail = 0
 
-    def worth_trying(K, fraction=2):
+    def worth_trying(K, fraction=None):
+        fraction = _PREDICT_FRACTION if fraction is None else fraction
         # polishing pays where fusions shrink the problem; lightly fused problems are easy
         # for ADMM and their reduced problem is nearly the full one
         return 1 <= K <= max(1, n // fraction) and K * d <= max_reduced
@@ -414,28 +434,70 @@ def fast_admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0, solver, ops, *, c
                 return Yp, Lp, 0, kkt, gap, True, sigma, True
             last_key = (int(lab0.max()) + 1, lab0.tobytes())
     n_changes, max_changes = 0, 40
+    ts, ts_sigma = None, None
     kkt = gap = primal = np.inf
     it = 0
+    # the iteration below, written into preallocated (n_edges, d) buffers: the same floating
+    # point operations in the same order as the textbook form
+    #   Y = solve(X + B^T (sigma V - Lam)); BYh = alpha BY + (1 - alpha) V;
+    #   V = prox(BYh + Lam / sigma); Lam = Lam + sigma (BYh - V)
+    # (so the iterates are bit for bit those of the plain expressions), without allocating
+    # (and page-faulting) fresh megabyte arrays on every iteration of the large problems
+    Lam = np.array(Lam, dtype=float, order="C", copy=True)
+    tmp, BYh, U = (np.empty_like(Lam) for _ in range(3))
+    V = np.array(V, dtype=float, order="C", copy=True)
+    V_spare = np.empty_like(V)
     for it in range(1, max_iter + 1):
-        Y = solver.solve(X + Bt @ (sigma * V - Lam))
+        np.multiply(V, sigma, out=tmp)
+        tmp -= Lam
+        R = Bt @ tmp
+        R += X
+        Y = solver.solve(R)
         BY = B @ Y
-        BYh = _ALPHA * BY + (1.0 - _ALPHA) * V
-        V_old = V
-        U = BYh + Lam / sigma
-        V = prox_norm(U, t / sigma, p)
-        Lam = Lam + sigma * (BYh - V)
+        np.multiply(BY, _ALPHA, out=BYh)
+        np.multiply(V, 1.0 - _ALPHA, out=tmp)
+        BYh += tmp
+        V_old, V = V, V_spare
+        np.divide(Lam, sigma, out=U)
+        U += BYh
+        if sigma != ts_sigma:
+            ts, ts_sigma = t / sigma, sigma
+        if p == 2:  # prox_norm(U, ts, 2), written into V
+            nrm = np.sqrt(np.einsum("ij,ij->i", U, U))
+            shrink = np.maximum(0.0, 1.0 - ts / np.where(nrm > 0, nrm, 1.0))
+            shrink[nrm <= 0] = 0.0
+            np.multiply(U, shrink[:, None], out=V)
+        else:
+            V[...] = prox_norm(U, ts, p)
+        V_spare = V_old
+        np.subtract(BYh, V, out=tmp)
+        tmp *= sigma
+        Lam += tmp
         if it % check_every and it != max_iter:
             continue
-        kkt, gap, primal, _ = certificate(X, Y, Lam, t, p, ops, normX, Z=BY)
+        # (the stationarity part first: when it already fails, the rest cannot pass)
+        kkt, gap, primal, _ = certificate(X, Y, Lam, t, p, ops, normX, Z=BY, stat_limit=tol)
         own_ok = kkt <= tol and gap_ok(gap, primal, tol, normX)
-        if use_polish:
+        # each fused edge (v_e = 0) joins at most two components: n - #fused <= K, so a
+        # lightly fused state needs no partition read-out to know it is not worth a polish
+        # (its partition, with K > n / _LOOP_FRACTION, could not match a later candidate)
+        if use_polish and n - int(np.count_nonzero(~np.any(V, axis=1))) > max(1, n // _LOOP_FRACTION):
+            prev_key = None
+        elif use_polish:
             lab = candidate_partition(V, g, n)
             key = (int(lab.max()) + 1, lab.tobytes())
             # try a partition once it has held for two checks (transient ones are wrong),
             # again after retry_every iterations (better multipliers), and at the end
             fresh = key == prev_key and key != last_key
-            if worth_trying(key[0], _LOOP_FRACTION) and (own_ok or fresh or (key == last_key and it - last_try >= retry_every)):
+            # after failed attempts, wait check_every * 2^fails iterations before the next one
+            # (at most _BACKOFF_MAX doublings): where ADMM's partition keeps changing (a
+            # degenerate stretch of the path) failed polishes cost more than they save
+            wait = check_every * 2 ** min(n_fail, _BACKOFF_MAX) if _BACKOFF and n_fail else 0
+            fresh = fresh and it - last_try >= wait
+            retry = key == last_key and it - last_try >= max(retry_every, wait)
+            if worth_trying(key[0], _LOOP_FRACTION) and (own_ok or fresh or retry):
                 last_key, last_try = key, it
+                n_fail += 1
                 res = polish(X, Y, lab, Lam, g, gamma, t, p, ops, normX, tol, scale)
                 if res is not None:
                     Yp, Lp, kkt, gap, primal = res
