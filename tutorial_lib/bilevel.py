@@ -79,6 +79,7 @@ from ._validation import (
     check_positive,
     check_weight_matrix,
 )
+from .core.numerics import check_p
 
 __all__ = [
     "AttackSpace",
@@ -995,12 +996,8 @@ def _make_lower(X, gamma, weights, space, p, tol, max_iter, *, confirm_ref=True)
 
 
 def _check_p(p):
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
-        raise TypeError(f"p must be a number >= 1 or np.inf, got {type(p).__name__}")
-    p = float(p)
-    if not (p >= 1):
-        raise ValueError(f"p must be >= 1, got {p}")
-    return p
+    # the exponent of the CVC penalty: {1, 2, inf}, as solve_cvc accepts (core.numerics)
+    return float(check_p(p))
 
 
 def _sweep_line(lower, offsets_and_line, warm_start=True):

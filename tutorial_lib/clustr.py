@@ -37,6 +37,7 @@ from ._validation import (
     check_random_state,
 )
 from ._threads import single_threaded
+from .core.numerics import project_l2_ball, project_linf_ball
 from .network import (
     MLP,
     TrainingHistory,
@@ -984,11 +985,7 @@ def _soft_objective(model, X, y, dtype):
 
 def _project(delta, eps, norm):
     """Project each row of ``delta`` onto the ball of radius ``eps[i]`` (L2 or L-inf)."""
-    eps = eps[:, None]
-    if norm == "l2":
-        nrm = np.linalg.norm(delta, axis=1, keepdims=True)
-        return delta * np.minimum(1.0, eps / np.maximum(nrm, 1e-300))
-    return np.clip(delta, -eps, eps)
+    return project_l2_ball(delta, eps) if norm == "l2" else project_linf_ball(delta, eps)
 
 
 @single_threaded

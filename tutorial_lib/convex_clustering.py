@@ -93,6 +93,7 @@ from ._validation import (
     check_positive,
     check_weight_matrix,
 )
+from .core.numerics import check_p
 
 __all__ = [
     "knn_gaussian_weights",
@@ -117,15 +118,7 @@ __all__ = [
 # ----------------------------------------------------------------------------------------
 # validation helpers
 # ----------------------------------------------------------------------------------------
-def _check_p(p, name="p"):
-    if isinstance(p, str) and p.strip().lower() in ("inf", "infinity"):
-        return np.inf
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"{name} must be 1, 2 or np.inf, got {p!r}")
-    p = float(p)
-    if p not in (1.0, 2.0, np.inf):
-        raise ValueError(f"{name} must be one of 1, 2, np.inf, got {p!r}")
-    return np.inf if p == np.inf else int(p)
+_check_p = check_p  # one parser for the package (tutorial_lib.core.numerics)
 
 
 # the kernels live in _cvc_core (shared by the engines); these names are kept for old callers
@@ -160,15 +153,11 @@ def _sq_knn_distances(X, n_neighbors, return_index=False):
     from sklearn.neighbors import NearestNeighbors
 
     nn = NearestNeighbors(n_neighbors=n_neighbors + 1).fit(X)
-    dist, ind = nn.kneighbors(X)
+    # the n_neighbors + 1 nearest points of every row (explicit zeros kept for duplicates);
     # drop the point itself (it is the first neighbour unless duplicates tie with it)
-    n = X.shape[0]
-    rows, cols, d2 = [], [], []
-    for k in range(n_neighbors + 1):
-        rows.append(np.arange(n))
-        cols.append(ind[:, k])
-        d2.append(dist[:, k] ** 2)
-    rows, cols, d2 = np.concatenate(rows), np.concatenate(cols), np.concatenate(d2)
+    G = nn.kneighbors_graph(X, mode="distance")
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(G.indptr))
+    cols, d2 = G.indices, G.data ** 2
     keep = rows != cols
     if return_index:
         return rows[keep], cols[keep], d2[keep], nn

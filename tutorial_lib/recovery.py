@@ -65,6 +65,10 @@ from ._validation import (
     check_positive,
     check_weight_matrix,
 )
+from .core.numerics import check_p
+from .core.numerics import conjugate_exponent as _conjugate_exponent
+from .core.numerics import project_ball as _project_ball
+from .core.partitions import same_partition
 
 __all__ = [
     "conjugate_exponent",
@@ -98,18 +102,12 @@ _TIGHT = 1e-9  # relative tolerance deciding that a constraint is tight at an in
 
 # ----------------------------------------------------------------------------- helpers
 def _check_p(p):
-    if isinstance(p, str) and p.strip().lower() == "inf":
-        p = math.inf
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"p must be 1, 2 or inf, got {type(p).__name__}")
-    check_choice(float(p), "p", _P_CHOICES)
-    return float(p)
+    return float(check_p(p))  # this module works with float exponents 1.0, 2.0, inf
 
 
 def conjugate_exponent(p):
     """The conjugate exponent ``q`` of ``p`` (``1/p + 1/q = 1``): 1 -> inf, 2 -> 2, inf -> 1."""
-    p = _check_p(p)
-    return {1.0: math.inf, 2.0: 2.0, math.inf: 1.0}[p]
+    return float(_conjugate_exponent(p))  # floats here: 1 -> inf, 2 -> 2.0, inf -> 1.0
 
 
 def _norm(V, q):
@@ -832,30 +830,6 @@ class ConstraintBreak:
     eps: np.ndarray = field(repr=False)
 
 
-def _project_l1_ball(u, tau):
-    """Euclidean projection of u onto {y : ||y||_1 <= tau} (sort-based, exact)."""
-    if np.abs(u).sum() <= tau:
-        return u.copy()
-    if tau <= 0:
-        return np.zeros_like(u)
-    a = np.sort(np.abs(u))[::-1]
-    cs = np.cumsum(a)
-    k = np.arange(1, a.size + 1)
-    rho = np.flatnonzero(a - (cs - tau) / k > 0)[-1]
-    theta = (cs[rho] - tau) / (rho + 1)
-    return np.sign(u) * np.maximum(np.abs(u) - theta, 0.0)
-
-
-def _project_ball(u, tau, q):
-    """Euclidean projection onto the l_q ball of radius tau (q in {1, 2, inf})."""
-    if q == 2:
-        nrm = np.linalg.norm(u)
-        return u.copy() if nrm <= tau else u * (tau / nrm)
-    if q == 1:
-        return _project_l1_ball(u, tau)
-    return np.clip(u, -tau, tau)
-
-
 def _within_escape(v, tau, q):
     """Euclidean distance from v (inside the l_q ball of radius tau) to its boundary, and a unit
     direction realising it: q=2: tau-||v||; q=1: (tau-||v||_1)/sqrt(d) (nearest facet);
@@ -1374,14 +1348,6 @@ class PerturbationView:
     Y: np.ndarray = field(repr=False)
     solved_labels: np.ndarray = field(repr=False)
     unchanged: bool
-
-
-def same_partition(a, b) -> bool:
-    """True iff two label vectors define the same partition (labels may be renamed)."""
-    a = check_labels(a, "a")
-    b = check_labels(b, "b", n_samples=a.size)
-    pairs = np.unique(np.stack([a, b]), axis=1)
-    return bool(pairs.shape[1] == np.unique(a).size == np.unique(b).size)
 
 
 def explore_perturbation(X, labels, weights, point, feature, value, gamma, p=2,
