@@ -180,15 +180,17 @@ EXECUTION_ENV = {
 def execute_notebook(path, timeout=600, kernel_name="python3") -> None:
     """Execute a notebook in place, from its own folder, keeping tags and metadata.
 
-    The kernel inherits :data:`EXECUTION_ENV` unless the caller's environment sets those
-    variables already.
+    The kernel runs with the caller's environment plus :data:`EXECUTION_ENV` for the variables
+    the caller does not set; the settings are passed to the kernel only (the caller's
+    ``os.environ`` is left as it was).
     """
     import os
 
     from nbclient import NotebookClient
 
+    kernel_env = dict(os.environ)
     for key, value in EXECUTION_ENV.items():
-        os.environ.setdefault(key, value)
+        kernel_env.setdefault(key, value)
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
@@ -197,7 +199,7 @@ def execute_notebook(path, timeout=600, kernel_name="python3") -> None:
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, record_timing=False,
                             store_widget_state=True,
                             resources={"metadata": {"path": str(path.parent.resolve())}})
-    client.execute()
+    client.execute(env=kernel_env)
     for cell in nb.cells:  # older runs stored per-cell timings: noise in every diff
         cell.metadata.pop("execution", None)
     nbformat.write(nb, path)
