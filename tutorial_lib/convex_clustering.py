@@ -94,6 +94,7 @@ from ._validation import (
     check_weight_matrix,
 )
 from .core.numerics import check_p
+from .core.validation import check_real_array
 
 __all__ = [
     "knn_gaussian_weights",
@@ -422,7 +423,7 @@ def _graph_from_weights(weights, n, name="weights"):
 def _build_graph(weights, n, name):
     dense_const = None
     if not sp.issparse(weights) and isinstance(weights, np.ndarray) and weights.ndim == 2 \
-            and weights.shape == (n, n) and n >= 2:
+            and weights.shape == (n, n) and n >= 2 and weights.dtype.kind in "biuf":
         off = weights[~np.eye(n, dtype=bool)]
         if np.all(np.isfinite(off)) and off.size and np.all(off == off[0]) and off[0] > 0:
             if np.all(np.diag(weights) == 0):
@@ -904,7 +905,7 @@ def clusterpath(X, gammas, weights, p=2, tol=1e-6, max_iter=20000, *, show_progr
     ClusterPath
     """
     X = check_data_matrix(X, "X")
-    gam = np.asarray(gammas, dtype=float) if not isinstance(gammas, (str, bytes)) else None
+    gam = check_real_array(gammas, "gammas") if not isinstance(gammas, (str, bytes)) else None
     if gam is None or gam.ndim != 1 or gam.size == 0:
         raise ValueError("gammas must be a non-empty 1-D array of positive numbers")
     if not np.all(np.isfinite(gam)) or np.any(gam <= 0):

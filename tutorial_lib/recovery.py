@@ -457,6 +457,22 @@ class Interval:
     closed_lower: bool = False
     closed_upper: bool = False
 
+    def __post_init__(self):
+        for name in ("lower", "upper"):
+            v = getattr(self, name)
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) or math.isnan(v):
+                raise TypeError(f"{name} must be a real number (+-inf allowed), got {v!r}")
+            object.__setattr__(self, name, float(v))
+        for name in ("closed_lower", "closed_upper"):
+            v = getattr(self, name)
+            if not isinstance(v, (bool, np.bool_)):
+                raise TypeError(f"{name} must be a bool, got {type(v).__name__}")
+            object.__setattr__(self, name, bool(v))
+        if self.lower > self.upper:
+            raise ValueError(f"lower must be <= upper, got {self.lower} > {self.upper}")
+        if (self.closed_lower and math.isinf(self.lower)) or (self.closed_upper and math.isinf(self.upper)):
+            raise ValueError("infinite ends are open: closed_lower/closed_upper must be False there")
+
     def __contains__(self, x) -> bool:
         x = float(x)
         lo_ok = x > self.lower or (self.closed_lower and x == self.lower)
@@ -601,7 +617,7 @@ def _single_coordinate_constraints(X, labels, W, q, point, feature, gamma):
     moving = (st.pair_i == point) | (st.pair_j == point)
     partner = np.where(st.pair_i == point, st.pair_j, st.pair_i)[moving]
     m_mov = st.pair_margin[moving]
-    rho_in = _norm((X[point, other] - X[partner][:, other]).reshape(partner.size, -1), q) \
+    rho_in = _norm((X[point, other] - X[partner][:, other]).reshape(partner.size, int(other.sum())), q) \
         if other.any() else np.zeros(partner.size)
     x_partner = X[partner, feature]
     const_ratios = _norm(X[st.pair_i[~moving]] - X[st.pair_j[~moving]], q) / st.pair_margin[~moving]
@@ -612,7 +628,7 @@ def _single_coordinate_constraints(X, labels, W, q, point, feature, gamma):
     C = st.centroids
     s_mov = st.between_den[a, others]
     anchor = X[point, feature] - na * (C[a, feature] - C[others, feature])
-    rho_bt = (_norm((C[a, other] - C[others][:, other]).reshape(others.size, -1), q)
+    rho_bt = (_norm((C[a, other] - C[others][:, other]).reshape(others.size, int(other.sum())), q)
               if other.any() else np.zeros(others.size))
     ia, ib = np.triu_indices(K, 1)
     const = (ia != a) & (ib != a)
@@ -742,6 +758,7 @@ def certified_interval(X, labels, weights, point, feature, gamma=None, p=2, *,
     if gamma is not None:
         gamma = check_positive(gamma, "gamma")
     q, p = conjugate_exponent(p), _check_p(p)
+    n_grid = check_int(n_grid, "n_grid", minimum=3)  # validated even where unused (fixed weights)
     if callable(weights):
         if bounds is None:
             col = X[:, feature]

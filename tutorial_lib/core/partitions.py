@@ -37,7 +37,7 @@ class Contingency:
     col_index: np.ndarray = field(repr=False)
 
 
-def contingency(first, second, *, names=("labels_true", "labels_pred")) -> Contingency:
+def contingency(first, second, *, names=("first", "second")) -> Contingency:
     """Contingency table ``N[a, b]`` of two label vectors of the same length.
 
     Examples

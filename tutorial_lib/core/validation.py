@@ -39,6 +39,7 @@ import scipy.sparse as sp
 __all__ = [
     "check_data_matrix",
     "check_finite_array",
+    "check_real_array",
     "check_labels",
     "check_positive",
     "check_nonnegative",
@@ -75,6 +76,19 @@ def _as_numeric_array(a, name, dtype):
         return raw.astype(dtype, copy=False) if dtype is not None else raw
     except (TypeError, ValueError) as exc:  # pragma: no cover - numeric kinds always cast
         raise TypeError(f"{name} must be array-like of numbers ({exc})") from None
+
+
+def check_real_array(a, name, *, dtype=float):
+    """``np.asarray(a, dtype)`` that refuses complex, object, string and sparse input by name.
+
+    No check of shape or finiteness (for callers that report those in their own words).
+
+    Examples
+    --------
+    >>> check_real_array([1, 2], "gammas")
+    array([1., 2.])
+    """
+    return _as_numeric_array(a, name, dtype)
 
 
 def check_finite_array(a, name, *, ndim=None, dtype=float, allow_empty=False):
