@@ -132,7 +132,8 @@ def exercise_from_solution(nb):
     if out.nbformat_minor >= 5:
         for i, cell in enumerate(out.cells):  # deterministic ids so regeneration is stable
             cell["id"] = f"cell-{i:03d}"
-    out.metadata[METADATA_KEY] = {"generated": "exercise sheet (make exercises)", "sheet_sha256": sheet_fingerprint(out)}
+    out.metadata[METADATA_KEY] = {"generated": "exercise sheet (make exercises)",
+                                  "sheet_sha256": sheet_fingerprint(out)}
     return out
 
 
