@@ -282,3 +282,29 @@ def test_validation_alias_is_the_core_module():
     for name in validation.__all__:
         assert getattr(_validation, name) is getattr(validation, name)
     assert numerics.check_p is check_p
+
+
+def test_core_doctests():
+    """The Examples sections of tutorial_lib.core run (doctests in CI through the unit tests)."""
+    import doctest
+
+    for mod in (validation, numerics, partitions):
+        res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        assert res.attempted > 0 and res.failed == 0, (mod.__name__, res)
+
+
+def test_parallel_map_validates_by_name():
+    from tutorial_lib._progress import parallel_map
+
+    with pytest.raises(TypeError, match="n_jobs must be an integer"):
+        parallel_map(abs, [1], n_jobs="2")
+    with pytest.raises(TypeError, match="show_progress must be True, False or None"):
+        parallel_map(abs, [1], show="no")
+    with pytest.raises(TypeError, match="func must be callable"):
+        parallel_map(3, [1])
+    assert parallel_map(abs, [-1, 2], n_jobs=1, show=False) == [1, 2]
+
+
+def test_check_choice_with_an_array_value():
+    with pytest.raises(ValueError, match="mode must be one of"):
+        validation.check_choice(np.array([1, 2]), "mode", ("a", "b"))

@@ -11,7 +11,7 @@ import os
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from .core.validation import check_bool, check_n_jobs
+from .core.validation import check_bool, check_n_jobs, validate_params
 
 __all__ = ["progress", "parallel_map"]
 
@@ -30,6 +30,7 @@ def progress(iterable, *, desc=None, total=None, show=None):
     return tqdm(iterable, desc=desc, total=total, disable=_bars_disabled(show), leave=False)
 
 
+@validate_params({"func": ["callable"], "desc": [None, str]})
 def parallel_map(func, items, *, n_jobs=1, desc=None, show=None):
     """``[func(item) for item in items]`` with a progress bar, optionally through joblib.
 

@@ -254,7 +254,7 @@ def check_choice(value, name, choices):
     """Validate that ``value`` is one of ``choices``."""
     try:
         ok = value in choices
-    except TypeError:  # unhashable value against a set
+    except (TypeError, ValueError):  # unhashable value against a set; an array's ambiguous truth
         ok = False
     if not ok:
         raise ValueError(f"{name} must be one of {sorted(map(str, choices))}, got {value!r}")
