@@ -58,7 +58,6 @@ with a check that the partition does not change over a decade of ``tau``.
 from __future__ import annotations
 
 import hashlib
-import numbers
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field

@@ -57,7 +57,6 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ._validation import (
-    check_choice,
     check_data_matrix,
     check_finite_array,
     check_int,
