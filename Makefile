@@ -20,7 +20,7 @@ NBVAL_OPTS := -p no:cacheprovider --nbval-current-env --nbval-sanitize-with test
 SUPPORTED_PYTHON := 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else \
     "The course is tested on Python 3.11-3.13; this is %d.%d. Run e.g. make PYTHON=python3.12 ..." % v)'
 
-.PHONY: lab my-work test unit-tests nbval nbval-strict nbval-lax notebooks exercises benchmarks venv lock clean browser-test
+.PHONY: lab my-work test unit-tests nbval nbval-strict nbval-lax notebooks exercises benchmarks venv lock clean browser-test lint
 
 venv: $(STAMP)
 
@@ -68,6 +68,10 @@ unit-tests: $(STAMP)
 	$(RUN_ENV) $(BIN)/python -m pytest -p no:cacheprovider -n $(NB_WORKERS) tests
 
 nbval: nbval-strict nbval-lax
+
+# Lint (configuration: [tool.ruff] in pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check tutorial_lib tests benchmarks
 
 # Stored outputs of lessons and solution sheets must be reproduced exactly (strict).
 nbval-strict: $(STAMP)

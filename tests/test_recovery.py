@@ -1095,3 +1095,47 @@ def test_perturbation_frame_validates_its_input():
                              5, 1, [0.0, 1.0])
     with pytest.raises(ValueError, match="curves"):
         perturbation_frame(X, labels, W, other, 10.0, 2.5)
+
+
+@pytest.mark.parametrize("p", PS)
+@pytest.mark.parametrize("d", [2, 3])
+@pytest.mark.parametrize("gamma", [None, "mid"])
+def test_interval_of_a_moved_singleton_cluster(p, d, gamma):
+    """Issue 17: a point that is its own cluster, moved in d >= 2, crashed (reshape of size 0).
+
+    Checked against the literal Theorem 1 reference on a grid of values of the moved coordinate."""
+    rng = np.random.default_rng(17 + d)
+    X = np.vstack([rng.normal(0, 0.2, (3, d)), rng.normal(6, 0.2, (3, d)), np.full((1, d), 12.0)])
+    labels = np.array([0, 0, 0, 1, 1, 1, 2])
+    W = np.ones((7, 7)) - np.eye(7)
+    point, feature = 6, 1  # the singleton, along its second coordinate
+    if gamma == "mid":  # a gamma that certifies the unperturbed data (reference computation)
+        c1, gmin, gmax = ref_conditions(X, labels, W, p)
+        assert c1 and gmin < gmax
+        gamma = 0.5 * (gmin + gmax)
+    ivs = certified_interval(X, labels, W, point, feature, gamma=gamma, p=p)
+    ends = [e for iv in ivs for e in (iv.lower, iv.upper) if np.isfinite(e)]
+    checked = 0
+    for t in np.linspace(-30, 30, 241):
+        if any(abs(t - e) < 1e-7 for e in ends):
+            continue
+        Xt = X.copy()
+        Xt[point, feature] = t
+        c1, gmin, gmax = ref_conditions(Xt, labels, W, p)
+        expected = c1 and (gmin < gmax if gamma is None else gmin <= gamma < gmax)
+        assert expected == any(t in iv for iv in ivs), (t, ivs)
+        checked += expected
+    assert checked > 0  # the case is not vacuous: some values are certified
+
+
+def test_interval_validates_its_fields():
+    """Issue 17: Interval validated nothing."""
+    from tutorial_lib.recovery import Interval
+
+    assert Interval(1, 2, True).lower == 1.0 and Interval(1, 2, np.bool_(True)).closed_lower is True
+    for args, exc, name in [(("a", 1), TypeError, "lower"), ((0, float("nan")), TypeError, "upper"),
+                            ((2, 1), ValueError, "lower must be <= upper"),
+                            ((0, 1, "yes"), TypeError, "closed_lower"), ((0, 1, False, 1), TypeError, "closed_upper"),
+                            ((-np.inf, 1, True), ValueError, "infinite ends are open")]:
+        with pytest.raises(exc, match=name):
+            Interval(*args)

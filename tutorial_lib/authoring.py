@@ -132,7 +132,8 @@ def exercise_from_solution(nb):
     if out.nbformat_minor >= 5:
         for i, cell in enumerate(out.cells):  # deterministic ids so regeneration is stable
             cell["id"] = f"cell-{i:03d}"
-    out.metadata[METADATA_KEY] = {"generated": "exercise sheet (make exercises)", "sheet_sha256": sheet_fingerprint(out)}
+    out.metadata[METADATA_KEY] = {"generated": "exercise sheet (make exercises)",
+                                  "sheet_sha256": sheet_fingerprint(out)}
     return out
 
 
@@ -180,15 +181,17 @@ EXECUTION_ENV = {
 def execute_notebook(path, timeout=600, kernel_name="python3") -> None:
     """Execute a notebook in place, from its own folder, keeping tags and metadata.
 
-    The kernel inherits :data:`EXECUTION_ENV` unless the caller's environment sets those
-    variables already.
+    The kernel runs with the caller's environment plus :data:`EXECUTION_ENV` for the variables
+    the caller does not set; the settings are passed to the kernel only (the caller's
+    ``os.environ`` is left as it was).
     """
     import os
 
     from nbclient import NotebookClient
 
+    kernel_env = dict(os.environ)
     for key, value in EXECUTION_ENV.items():
-        os.environ.setdefault(key, value)
+        kernel_env.setdefault(key, value)
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
@@ -197,7 +200,7 @@ def execute_notebook(path, timeout=600, kernel_name="python3") -> None:
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, record_timing=False,
                             store_widget_state=True,
                             resources={"metadata": {"path": str(path.parent.resolve())}})
-    client.execute()
+    client.execute(env=kernel_env)
     for cell in nb.cells:  # older runs stored per-cell timings: noise in every diff
         cell.metadata.pop("execution", None)
     nbformat.write(nb, path)

@@ -87,6 +87,8 @@ from ._validation import (
     check_positive,
     check_weight_matrix,
 )
+from .core.numerics import check_p
+from .core.validation import check_bool, check_random_state
 
 __all__ = [
     "AttackSpace",
@@ -1003,12 +1005,8 @@ def _make_lower(X, gamma, weights, space, p, tol, max_iter, *, confirm_ref=True)
 
 
 def _check_p(p):
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
-        raise TypeError(f"p must be a number >= 1 or np.inf, got {type(p).__name__}")
-    p = float(p)
-    if not (p >= 1):
-        raise ValueError(f"p must be >= 1, got {p}")
-    return p
+    # the exponent of the CVC penalty: {1, 2, inf}, as solve_cvc accepts (core.numerics)
+    return float(check_p(p))
 
 
 def _sweep_line(lower, offsets_and_line, warm_start=True):
@@ -1793,6 +1791,8 @@ def _maximise(problem, method, lower, space, kind, rho, n_grid, pairs, pair_grid
 
     Returns ``(eps, confirmation, n_solves, radius, lower_bound, message, search_space)``; ``eps``
     is the best candidate whose partition is confirmed (:func:`_pick_confirmed`)."""
+    check_random_state(random_state)  # validated by name; passed on unchanged (scipy's seed)
+    check_bool(show, "show_progress", allow_none=True)
     score = (lambda u, norm: u) if rho is None else (lambda u, norm: u - rho * norm)
     radius = lb = float("nan")
     message = ""
@@ -1932,6 +1932,8 @@ def solve_bl2(X, gamma, weights, space, delta0, deviation="delta", method="direc
     """
     kind, method, n_grid, lower = _common(X, gamma, weights, space, deviation, method, n_grid, p, tol, max_iter, n_jobs)
     t0 = time.perf_counter()
+    check_random_state(random_state)  # validated by name; passed on unchanged (scipy's seed)
+    check_bool(show_progress, "show_progress", allow_none=True)
     delta0 = check_positive(delta0, "delta0")
     refine = check_int(refine, "refine", minimum=0)
     combine = _check_combine(combine, space)

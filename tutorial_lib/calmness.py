@@ -52,6 +52,8 @@ from ._validation import (
     check_random_state,
     check_weight_matrix,
 )
+from .core.numerics import check_p
+from .core.partitions import same_partition
 
 __all__ = [
     "PerturbedData",
@@ -133,22 +135,6 @@ def _as_solution(value, name="solution_map"):
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} returned NaN or infinite values")
     return arr
-
-
-def same_partition(a, b):
-    """True if two label vectors describe the same partition (up to renaming the labels).
-
-    Two points are together in ``a`` exactly when they are together in ``b``; checked by
-    requiring the pairs ``(a_i, b_i)`` to define a bijection between the label sets.
-    """
-    a = np.asarray(a)
-    b = np.asarray(b)
-    if a.ndim != 1 or b.ndim != 1:
-        raise ValueError("a and b must be 1-D label vectors")
-    if a.shape != b.shape:
-        raise ValueError(f"a and b must have the same length, got {a.shape[0]} and {b.shape[0]}")
-    pairs = set(zip(a.tolist(), b.tolist()))
-    return len(pairs) == len(set(a.tolist())) == len(set(b.tolist()))
 
 
 # --------------------------------------------------------------------------- perturbed data
@@ -671,8 +657,9 @@ class CVCModel(_LearningModel):
         object.__setattr__(self, "tol", check_positive(self.tol, "tol"))
         object.__setattr__(self, "max_iter", check_int(self.max_iter, "max_iter", minimum=1))
         check_choice(self.method, "method", ("auto", "admm"))
-        if self.p not in (1, 2, np.inf):
-            raise ValueError(f"p must be one of 1, 2, inf, got {self.p!r}")
+        p = check_p(self.p)  # the package's one parser: 1, 2, inf or "inf"/"infinity"
+        if isinstance(self.p, str):
+            object.__setattr__(self, "p", p)
         W = self.weights
         if W is not None and not callable(W):
             W = check_finite_array(W.toarray() if sp.issparse(W) else W, "weights", ndim=2)

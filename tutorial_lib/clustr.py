@@ -37,6 +37,8 @@ from ._validation import (
     check_random_state,
 )
 from ._threads import single_threaded
+from ._validation import check_bool
+from .core.numerics import project_l2_ball, project_linf_ball
 from .network import (
     MLP,
     TrainingHistory,
@@ -895,8 +897,17 @@ def train_clustr(X, y, layer_sizes, ce_epochs, magnet_epochs, n_clusters=1, alph
     Other parameters as in :func:`~tutorial_lib.network.train_cross_entropy` and
     :func:`train_magnet`.
     """
+    # validate under this function's own argument names (the inner trainers call them epochs/lr)
+    X = check_data_matrix(X, "X")
+    y = check_labels(y, "y", n_samples=X.shape[0])
+    ce_epochs = check_int(ce_epochs, "ce_epochs", minimum=1)
+    magnet_epochs = check_int(magnet_epochs, "magnet_epochs", minimum=1)
+    ce_lr = check_positive(ce_lr, "ce_lr")
+    magnet_lr = check_positive(magnet_lr, "magnet_lr")
+    batch_size = check_int(batch_size, "batch_size", minimum=2)
+    n_clusters = check_int(n_clusters, "n_clusters", minimum=1)
+    check_bool(show_progress, "show_progress", allow_none=True)
     rng = check_random_state(random_state)
-    y = check_labels(y, "y")
     sizes = list(layer_sizes) if hasattr(layer_sizes, "__len__") and not isinstance(layer_sizes, str) else None
     if sizes is None or len(sizes) < 3:
         raise ValueError("layer_sizes needs at least 3 entries (input, feature, classes)")
@@ -985,11 +996,7 @@ def _soft_objective(model, X, y, dtype):
 
 def _project(delta, eps, norm):
     """Project each row of ``delta`` onto the ball of radius ``eps[i]`` (L2 or L-inf)."""
-    eps = eps[:, None]
-    if norm == "l2":
-        nrm = np.linalg.norm(delta, axis=1, keepdims=True)
-        return delta * np.minimum(1.0, eps / np.maximum(nrm, 1e-300))
-    return np.clip(delta, -eps, eps)
+    return project_l2_ball(delta, eps) if norm == "l2" else project_linf_ball(delta, eps)
 
 
 @single_threaded
@@ -1303,6 +1310,7 @@ def train_synthetic(name, method, seed, show_progress=None):
     """
     method = check_choice(method, "method", ("clustr", "magnet"))
     seed = check_int(seed, "seed", minimum=0)
+    check_bool(show_progress, "show_progress", allow_none=True)
     X, y = synthetic_data(name, "train")
     if method == "clustr":
         return train_clustr(X, y, [2, 20, 20, 2], ce_epochs=60, magnet_epochs=60, alpha=1.0,
@@ -1326,6 +1334,8 @@ def digits_data():
 def train_digits(seed=0, show_progress=None):
     """Chapter 06 digits recipe: ClusTR with a ``[64, 64, 32, 10]`` cross-entropy network (30 epochs),
     feature map ``[64, 64, 32]``, Magnet fine-tuning for 20 epochs (K = 1, alpha = 1)."""
+    seed = check_int(seed, "seed", minimum=0)
+    check_bool(show_progress, "show_progress", allow_none=True)
     X_train, _, y_train, _ = digits_data()
     return train_clustr(X_train, y_train, [64, 64, 32, 10], ce_epochs=30, magnet_epochs=20, alpha=1.0,
                         random_state=seed, show_progress=show_progress)

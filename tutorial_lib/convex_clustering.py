@@ -58,7 +58,6 @@ with a check that the partition does not change over a decade of ``tau``.
 from __future__ import annotations
 
 import hashlib
-import numbers
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -93,6 +92,8 @@ from ._validation import (
     check_positive,
     check_weight_matrix,
 )
+from .core.numerics import check_p
+from .core.validation import check_real_array
 
 __all__ = [
     "knn_gaussian_weights",
@@ -117,15 +118,7 @@ __all__ = [
 # ----------------------------------------------------------------------------------------
 # validation helpers
 # ----------------------------------------------------------------------------------------
-def _check_p(p, name="p"):
-    if isinstance(p, str) and p.strip().lower() in ("inf", "infinity"):
-        return np.inf
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"{name} must be 1, 2 or np.inf, got {p!r}")
-    p = float(p)
-    if p not in (1.0, 2.0, np.inf):
-        raise ValueError(f"{name} must be one of 1, 2, np.inf, got {p!r}")
-    return np.inf if p == np.inf else int(p)
+_check_p = check_p  # one parser for the package (tutorial_lib.core.numerics)
 
 
 # the kernels live in _cvc_core (shared by the engines); these names are kept for old callers
@@ -160,15 +153,11 @@ def _sq_knn_distances(X, n_neighbors, return_index=False):
     from sklearn.neighbors import NearestNeighbors
 
     nn = NearestNeighbors(n_neighbors=n_neighbors + 1).fit(X)
-    dist, ind = nn.kneighbors(X)
+    # the n_neighbors + 1 nearest points of every row (explicit zeros kept for duplicates);
     # drop the point itself (it is the first neighbour unless duplicates tie with it)
-    n = X.shape[0]
-    rows, cols, d2 = [], [], []
-    for k in range(n_neighbors + 1):
-        rows.append(np.arange(n))
-        cols.append(ind[:, k])
-        d2.append(dist[:, k] ** 2)
-    rows, cols, d2 = np.concatenate(rows), np.concatenate(cols), np.concatenate(d2)
+    G = nn.kneighbors_graph(X, mode="distance")
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(G.indptr))
+    cols, d2 = G.indices, G.data ** 2
     keep = rows != cols
     if return_index:
         return rows[keep], cols[keep], d2[keep], nn
@@ -433,7 +422,7 @@ def _graph_from_weights(weights, n, name="weights"):
 def _build_graph(weights, n, name):
     dense_const = None
     if not sp.issparse(weights) and isinstance(weights, np.ndarray) and weights.ndim == 2 \
-            and weights.shape == (n, n) and n >= 2:
+            and weights.shape == (n, n) and n >= 2 and weights.dtype.kind in "biuf":
         off = weights[~np.eye(n, dtype=bool)]
         if np.all(np.isfinite(off)) and off.size and np.all(off == off[0]) and off[0] > 0:
             if np.all(np.diag(weights) == 0):
@@ -920,7 +909,7 @@ def clusterpath(X, gammas, weights, p=2, tol=1e-6, max_iter=20000, *, show_progr
     ClusterPath
     """
     X = check_data_matrix(X, "X")
-    gam = np.asarray(gammas, dtype=float) if not isinstance(gammas, (str, bytes)) else None
+    gam = check_real_array(gammas, "gammas") if not isinstance(gammas, (str, bytes)) else None
     if gam is None or gam.ndim != 1 or gam.size == 0:
         raise ValueError("gammas must be a non-empty 1-D array of positive numbers")
     if not np.all(np.isfinite(gam)) or np.any(gam <= 0):

@@ -38,6 +38,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, r
 from sklearn.metrics.cluster import contingency_matrix
 
 from ._validation import check_choice, check_finite_array, check_int, check_labels, check_nonnegative
+from .core.partitions import contingency
 
 __all__ = [
     "KINDS",
@@ -424,10 +425,8 @@ def best_matching(labels_ref, labels_new):
     Matching
     """
     ref, new = _label_pair(labels_ref, labels_new)
-    ref_values, ref_idx = np.unique(ref, return_inverse=True)
-    new_values, new_idx = np.unique(new, return_inverse=True)
-    table = np.zeros((ref_values.size, new_values.size), dtype=np.int64)
-    np.add.at(table, (ref_idx, new_idx), 1)
+    N = contingency(ref, new, names=("labels_ref", "labels_new"))
+    ref_values, ref_idx, new_values, new_idx, table = N.rows, N.row_index, N.cols, N.col_index, N.table
     rows, cols = linear_sum_assignment(table, maximize=True)
     matched_ref = np.full(new_values.size, -1, dtype=np.int64)
     matched_ref[cols] = rows

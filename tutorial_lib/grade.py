@@ -43,10 +43,10 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import nbformat
 import numpy as np

@@ -54,6 +54,8 @@ from ._validation import (
     check_random_state,
 )
 from .clustr import _bisector_terms, _sq_dists
+from .core.numerics import log_softmax, project_l2_ball, project_linf_ball
+from .core.partitions import contingency
 from .network import MLP, Adam, softmax_cross_entropy, train_cross_entropy
 
 __all__ = [
@@ -119,11 +121,8 @@ class ClusterMapping:
 
 
 def _contingency(y_true, labels):
-    classes, y_idx = np.unique(y_true, return_inverse=True)
-    clusters, c_idx = np.unique(labels, return_inverse=True)
-    table = np.zeros((clusters.size, classes.size), dtype=np.int64)
-    np.add.at(table, (c_idx, y_idx), 1)
-    return clusters, classes, table
+    N = contingency(labels, y_true, names=("labels", "y_true"))  # rows: clusters, columns: classes
+    return N.rows, N.cols, N.table
 
 
 def cluster_mapping(y_true, labels, mapping="auto") -> ClusterMapping:
@@ -274,11 +273,8 @@ class Surrogate(Protocol):
 
 
 def _softmax_losses(logits, y):
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(shifted).sum(axis=1))
-    losses = log_norm - shifted[np.arange(len(y)), y]
-    probs = np.exp(shifted - log_norm[:, None])
-    return losses, probs
+    logp = log_softmax(logits, axis=1)
+    return -logp[np.arange(len(y)), y], np.exp(logp)
 
 
 class _ScaledInput:
@@ -463,11 +459,7 @@ def _project(X_adv, X, eps, norm, clip):
     ``X`` (which lies in the box), so no coordinate's distance to ``X`` grows.
     """
     delta = X_adv - X
-    if norm == "linf":
-        delta = np.clip(delta, -eps, eps)
-    else:
-        norms = np.linalg.norm(delta, axis=1, keepdims=True)
-        delta = delta * np.minimum(1.0, eps / np.maximum(norms, 1e-300))
+    delta = project_linf_ball(delta, eps) if norm == "linf" else project_l2_ball(delta, eps)
     out = X + delta
     if clip is not None:
         out = np.clip(out, clip[0], clip[1])

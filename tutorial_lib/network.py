@@ -26,6 +26,7 @@ import numpy as np
 
 from ._progress import progress
 from ._threads import single_threaded
+from .core.numerics import log_softmax
 from ._validation import (
     check_choice,
     check_data_matrix,
@@ -310,10 +311,9 @@ def softmax_cross_entropy(logits, y):
     if y.min() < 0 or y.max() >= Z.shape[1]:
         raise ValueError(f"y must be in 0..{Z.shape[1] - 1} (one logit column per class)")
     n = Z.shape[0]
-    shifted = Z - Z.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(shifted).sum(axis=1))
-    loss = float(np.mean(log_norm - shifted[np.arange(n), y]))
-    grad = np.exp(shifted - log_norm[:, None])
+    logp = log_softmax(Z, axis=1)
+    loss = float(np.mean(-logp[np.arange(n), y]))
+    grad = np.exp(logp)
     grad[np.arange(n), y] -= 1.0
     return loss, grad / n
 

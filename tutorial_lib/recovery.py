@@ -57,7 +57,6 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ._validation import (
-    check_choice,
     check_data_matrix,
     check_finite_array,
     check_int,
@@ -65,6 +64,10 @@ from ._validation import (
     check_positive,
     check_weight_matrix,
 )
+from .core.numerics import check_p
+from .core.numerics import conjugate_exponent as _conjugate_exponent
+from .core.numerics import project_ball as _project_ball
+from .core.partitions import same_partition
 
 __all__ = [
     "conjugate_exponent",
@@ -100,18 +103,12 @@ _TIGHT = 1e-9  # relative tolerance deciding that a constraint is tight at an in
 
 # ----------------------------------------------------------------------------- helpers
 def _check_p(p):
-    if isinstance(p, str) and p.strip().lower() == "inf":
-        p = math.inf
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"p must be 1, 2 or inf, got {type(p).__name__}")
-    check_choice(float(p), "p", _P_CHOICES)
-    return float(p)
+    return float(check_p(p))  # this module works with float exponents 1.0, 2.0, inf
 
 
 def conjugate_exponent(p):
     """The conjugate exponent ``q`` of ``p`` (``1/p + 1/q = 1``): 1 -> inf, 2 -> 2, inf -> 1."""
-    p = _check_p(p)
-    return {1.0: math.inf, 2.0: 2.0, math.inf: 1.0}[p]
+    return float(_conjugate_exponent(p))  # floats here: 1 -> inf, 2 -> 2.0, inf -> 1.0
 
 
 def _norm(V, q):
@@ -462,6 +459,22 @@ class Interval:
     closed_lower: bool = False
     closed_upper: bool = False
 
+    def __post_init__(self):
+        for name in ("lower", "upper"):
+            v = getattr(self, name)
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) or math.isnan(v):
+                raise TypeError(f"{name} must be a real number (+-inf allowed), got {v!r}")
+            object.__setattr__(self, name, float(v))
+        for name in ("closed_lower", "closed_upper"):
+            v = getattr(self, name)
+            if not isinstance(v, (bool, np.bool_)):
+                raise TypeError(f"{name} must be a bool, got {type(v).__name__}")
+            object.__setattr__(self, name, bool(v))
+        if self.lower > self.upper:
+            raise ValueError(f"lower must be <= upper, got {self.lower} > {self.upper}")
+        if (self.closed_lower and math.isinf(self.lower)) or (self.closed_upper and math.isinf(self.upper)):
+            raise ValueError("infinite ends are open: closed_lower/closed_upper must be False there")
+
     def __contains__(self, x) -> bool:
         x = float(x)
         lo_ok = x > self.lower or (self.closed_lower and x == self.lower)
@@ -606,7 +619,7 @@ def _single_coordinate_constraints(X, labels, W, q, point, feature, gamma):
     moving = (st.pair_i == point) | (st.pair_j == point)
     partner = np.where(st.pair_i == point, st.pair_j, st.pair_i)[moving]
     m_mov = st.pair_margin[moving]
-    rho_in = _norm((X[point, other] - X[partner][:, other]).reshape(partner.size, -1), q) \
+    rho_in = _norm((X[point, other] - X[partner][:, other]).reshape(partner.size, int(other.sum())), q) \
         if other.any() else np.zeros(partner.size)
     x_partner = X[partner, feature]
     const_ratios = _norm(X[st.pair_i[~moving]] - X[st.pair_j[~moving]], q) / st.pair_margin[~moving]
@@ -617,7 +630,7 @@ def _single_coordinate_constraints(X, labels, W, q, point, feature, gamma):
     C = st.centroids
     s_mov = st.between_den[a, others]
     anchor = X[point, feature] - na * (C[a, feature] - C[others, feature])
-    rho_bt = (_norm((C[a, other] - C[others][:, other]).reshape(others.size, -1), q)
+    rho_bt = (_norm((C[a, other] - C[others][:, other]).reshape(others.size, int(other.sum())), q)
               if other.any() else np.zeros(others.size))
     ia, ib = np.triu_indices(K, 1)
     const = (ia != a) & (ib != a)
@@ -747,6 +760,7 @@ def certified_interval(X, labels, weights, point, feature, gamma=None, p=2, *,
     if gamma is not None:
         gamma = check_positive(gamma, "gamma")
     q, p = conjugate_exponent(p), _check_p(p)
+    n_grid = check_int(n_grid, "n_grid", minimum=3)  # validated even where unused (fixed weights)
     if callable(weights):
         if bounds is None:
             col = X[:, feature]
@@ -833,30 +847,6 @@ class ConstraintBreak:
     kind: str
     pair: tuple
     eps: np.ndarray = field(repr=False)
-
-
-def _project_l1_ball(u, tau):
-    """Euclidean projection of u onto {y : ||y||_1 <= tau} (sort-based, exact)."""
-    if np.abs(u).sum() <= tau:
-        return u.copy()
-    if tau <= 0:
-        return np.zeros_like(u)
-    a = np.sort(np.abs(u))[::-1]
-    cs = np.cumsum(a)
-    k = np.arange(1, a.size + 1)
-    rho = np.flatnonzero(a - (cs - tau) / k > 0)[-1]
-    theta = (cs[rho] - tau) / (rho + 1)
-    return np.sign(u) * np.maximum(np.abs(u) - theta, 0.0)
-
-
-def _project_ball(u, tau, q):
-    """Euclidean projection onto the l_q ball of radius tau (q in {1, 2, inf})."""
-    if q == 2:
-        nrm = np.linalg.norm(u)
-        return u.copy() if nrm <= tau else u * (tau / nrm)
-    if q == 1:
-        return _project_l1_ball(u, tau)
-    return np.clip(u, -tau, tau)
 
 
 def _within_escape(v, tau, q):
@@ -1385,14 +1375,6 @@ class PerturbationView:
     Y: np.ndarray = field(repr=False)
     solved_labels: np.ndarray = field(repr=False)
     unchanged: bool
-
-
-def same_partition(a, b) -> bool:
-    """True iff two label vectors define the same partition (labels may be renamed)."""
-    a = check_labels(a, "a")
-    b = check_labels(b, "b", n_samples=a.size)
-    pairs = np.unique(np.stack([a, b]), axis=1)
-    return bool(pairs.shape[1] == np.unique(a).size == np.unique(b).size)
 
 
 def explore_perturbation(X, labels, weights, point, feature, value, gamma, p=2,

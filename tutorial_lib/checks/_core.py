@@ -35,8 +35,9 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -119,8 +120,10 @@ class CheckResult:
 
     def _repr_markdown_(self) -> str:
         colour = {PASSED: "#1a7f37", FAILED: "#cf222e", NOT_ATTEMPTED: "#9a6700"}.get(self.status, "#0969da")
-        label = {PASSED: "Correct", FAILED: "Incorrect", NOT_ATTEMPTED: "Not attempted"}.get(self.status, "Note")
-        return f'<span style="color:{colour}"><b>{label}</b></span> ({self.question_id}): {html.escape(self.message, quote=False)}'
+        label = {PASSED: "Correct", FAILED: "Incorrect",
+                 NOT_ATTEMPTED: "Not attempted"}.get(self.status, "Note")
+        message = html.escape(self.message, quote=False)
+        return f'<span style="color:{colour}"><b>{label}</b></span> ({self.question_id}): {message}'
 
 
 @dataclass(frozen=True)
@@ -322,7 +325,7 @@ def export_results(path=None, sheet=None) -> str:
     """
     records = []
     for s, rows in _report_sheets(sheet):
-        for qid, question, result in rows:
+        for qid, _question, result in rows:
             if result is None:
                 records.append({"question_id": qid, "sheet": s, "status": NOT_ATTEMPTED,
                                 "message": "not checked in this session", "timestamp": None})
@@ -718,7 +721,8 @@ def _case_label(number, case):
 
 
 def _inputs_text(case):
-    parts = [describe(a, limit=60) for a in case.args] + [f"{k}={describe(v, limit=40)}" for k, v in case.kwargs.items()]
+    parts = [describe(a, limit=60) for a in case.args]
+    parts += [f"{k}={describe(v, limit=40)}" for k, v in case.kwargs.items()]
     text = ", ".join(parts)
     return f" with input ({text})" if len(text) <= 200 else ""
 
@@ -803,7 +807,8 @@ def _bind_engine():
     Patching ``Question._grade``, ``q._grade``, ``_core.default_compare`` or numpy later does not
     reach the functions below.
     """
-    grade_value, grade_choice, grade_thought, grade_outcomes = _grade_value, _grade_choice, _grade_thought, _grade_outcomes
+    grade_value, grade_choice = _grade_value, _grade_choice
+    grade_thought, grade_outcomes = _grade_thought, _grade_outcomes
     store_get, store_wipe, run_calls = _store_get, _store_wipe, _sandbox.run_calls
     value_cls, function_cls, choice_cls, thought_cls = ValueQuestion, FunctionQuestion, ChoiceQuestion, ThoughtQuestion
     results_store, hooks, log_result, cases_of, show = _RESULTS, _HOOKS, _log_result, _cases_of, _show

@@ -37,9 +37,9 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
 
 from ._plain import HasPlaceholder, NotPlain, decode, encode, plain_copy, type_name
 
@@ -54,7 +54,8 @@ MESSAGE_LIMIT = 300  # characters kept of an exception message
 STARTUP_LIMIT = 10.0  # seconds a child may take to get ready (fork, thread-pool limits)
 
 RETURNED, RAISED, STOPPED, TIMEOUT, MEMORY = "returned", "raised", "stopped", "timeout", "memory"
-CRASHED, NOT_PLAIN, PLACEHOLDER, TOO_LARGE, UNREADABLE = "crashed", "not_plain", "placeholder", "too_large", "unreadable"
+CRASHED, NOT_PLAIN, PLACEHOLDER = "crashed", "not_plain", "placeholder"
+TOO_LARGE, UNREADABLE = "too_large", "unreadable"
 _KINDS = frozenset({RETURNED, RAISED, STOPPED, TIMEOUT, MEMORY, CRASHED, NOT_PLAIN, PLACEHOLDER, TOO_LARGE, UNREADABLE})
 
 # bound at import: a student patching json/os/select later does not change what the checker runs

@@ -1,0 +1,12 @@
+"""The lowest layer of :mod:`tutorial_lib`: input validation, small numerical kernels, partitions.
+
+Nothing here imports from the rest of the package (checked by ``tests/test_layers.py``).
+
+* :mod:`tutorial_lib.core.validation` -- ``check_*`` helpers and the declarative
+  :func:`~tutorial_lib.core.validation.validate_params` table;
+* :mod:`tutorial_lib.core.numerics` -- ``check_p``, ball projections, softmax;
+* :mod:`tutorial_lib.core.partitions` -- ``same_partition`` and the contingency table.
+"""
+from . import numerics, partitions, validation  # noqa: F401
+
+__all__ = ["validation", "numerics", "partitions"]
