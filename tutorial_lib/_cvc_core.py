@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.linalg import splu
 
+from .core.numerics import project_l1_ball
+
 __all__ = [
     "spd_lu",
     "rownorm",
@@ -77,54 +79,11 @@ def _dual_norm_rows(V, p):
 def project_l1_rows(V, t):
     r"""Euclidean projection of every row ``v`` of ``V`` onto :math:`\{x : \|x\|_1 \le t\}`.
 
-    The sort rule of Duchi et al. (2008): with :math:`u` the sorted :math:`|v|` (descending),
-    :math:`\rho = \max\{k : \sum_{i \le k}(u_i - u_k) < t\}`, the projection is
-    :math:`\operatorname{sign}(v)\max(|v| - \theta, 0)` with
-    :math:`\theta = (\sum_{i\le\rho} u_i - t)/\rho`. We evaluate it in the gaps
-    :math:`d_i = u_1 - u_i` to the largest entry, so nothing is lost when ``t`` is below an ulp
-    of :math:`\max|v|` (the naive ``cumsum(u) - t`` rounds to ``cumsum(u)`` there):
-    :math:`\sum_{i\le k}(u_i - u_k) = k d_k - \sum_{i\le k} d_i` and the kept entries are
-    :math:`(t + \sum_{i\le\rho} d_i)/\rho - d_i`, which sum to ``t``. ``rho = 1`` (always
-    admissible for ``t > 0``) gives exactly ``t`` on the largest entry; ``t = 0`` gives 0. A
-    final rescale removes any rounding excess, so the result is always in the ball.
+    The engine's name for :func:`tutorial_lib.core.numerics.project_l1_ball` (one implementation:
+    the sort rule of Duchi et al. (2008), evaluated in the gaps to the largest entry so nothing is
+    lost for ``t`` below an ulp of :math:`\max|v|`; the result is always in the ball).
     """
-    V = np.asarray(V, dtype=float)
-    t = np.broadcast_to(np.asarray(t, dtype=float), V.shape[:1])
-    out = V.copy()
-    if V.size == 0:
-        return out
-    A = np.abs(V)
-    outside = A.sum(axis=1) > t
-    if not np.any(outside):
-        return out
-    Ao, to = A[outside], t[outside]
-    m, d = Ao.shape
-    order = np.argsort(-Ao, axis=1, kind="stable")
-    U = np.take_along_axis(Ao, order, axis=1)
-    gaps = U[:, :1] - U                      # d_i = u_1 - u_i >= 0, increasing
-    cg = np.cumsum(gaps, axis=1)
-    k = np.arange(1, d + 1)
-    s = k * gaps - cg                        # sum_{i<=k} (u_i - u_k), non-decreasing in k
-    cond = s < to[:, None]
-    cond[:, 0] = to > 0                      # k = 1 is admissible whenever t > 0
-    rho = np.maximum(cond.sum(axis=1), 1)    # cond is a prefix (s non-decreasing)
-    rows = np.arange(m)
-    level = (to + cg[rows, rho - 1]) / rho   # u_1 - theta
-    Xs = np.maximum(level[:, None] - gaps, 0.0)
-    Xs[k[None, :] > rho[:, None]] = 0.0
-    Xs[to <= 0] = 0.0
-    res = np.empty_like(Xs)
-    np.put_along_axis(res, order, Xs, axis=1)
-    # the kept entries sum to t up to rounding; remove any excess, measured as the l1 norm of
-    # the result is (a sum in the original order)
-    for _ in range(3):
-        tot = res.sum(axis=1)
-        over = tot > to
-        if not np.any(over):
-            break
-        res[over] *= (to[over] / tot[over])[:, None] * (1.0 - 2.0 * np.finfo(float).eps)
-    out[outside] = np.sign(V[outside]) * res
-    return out
+    return project_l1_ball(np.asarray(V, dtype=float), t)
 
 
 def project_dual_ball(Z, t, p):
