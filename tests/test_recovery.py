@@ -447,6 +447,23 @@ def interval_cases(draw):
     return X, labels, W, p, point, feature, gamma
 
 
+def _assert_intervals_match_reference(X, labels, W, point, feature, gamma, p, ivs, grid):
+    """At every grid value of ``X[point, feature]`` (ends excluded) membership in ``ivs`` equals the
+    literal Theorem 1 reference; returns how many grid values are certified."""
+    ends = [e for iv in ivs for e in (iv.lower, iv.upper) if np.isfinite(e)]
+    certified = 0
+    for t in grid:
+        if any(abs(t - e) < 1e-7 for e in ends):
+            continue
+        Xt = X.copy()
+        Xt[point, feature] = t
+        c1, gmin, gmax = ref_conditions(Xt, labels, W, p)
+        expected = c1 and (gmin < gmax if gamma is None else gmin <= gamma < gmax)
+        assert expected == any(t in iv for iv in ivs), (t, ivs)
+        certified += expected
+    return certified
+
+
 @SETTINGS
 @given(interval_cases())
 def test_interval_matches_brute_force(case):
@@ -459,14 +476,7 @@ def test_interval_matches_brute_force(case):
     ends = [e for iv in ivs for e in (iv.lower, iv.upper) if np.isfinite(e)]
     grid = np.concatenate([np.linspace(x0 - span, x0 + span, 301),
                            [e + s for e in ends for s in (-1e-6, 1e-6)]])
-    for t in grid:
-        if any(abs(t - e) < 1e-7 for e in ends):
-            continue
-        Xt = X.copy()
-        Xt[point, feature] = t
-        c1, gmin, gmax = ref_conditions(Xt, labels, W, p)
-        expected = c1 and (gmin < gmax if gamma is None else gmin <= gamma < gmax)
-        assert expected == any(t in iv for iv in ivs), (t, ivs)
+    _assert_intervals_match_reference(X, labels, W, point, feature, gamma, p, ivs, grid)
 
 
 def test_interval_numeric_path_for_recomputed_weights():
@@ -1114,17 +1124,8 @@ def test_interval_of_a_moved_singleton_cluster(p, d, gamma):
         assert c1 and gmin < gmax
         gamma = 0.5 * (gmin + gmax)
     ivs = certified_interval(X, labels, W, point, feature, gamma=gamma, p=p)
-    ends = [e for iv in ivs for e in (iv.lower, iv.upper) if np.isfinite(e)]
-    checked = 0
-    for t in np.linspace(-30, 30, 241):
-        if any(abs(t - e) < 1e-7 for e in ends):
-            continue
-        Xt = X.copy()
-        Xt[point, feature] = t
-        c1, gmin, gmax = ref_conditions(Xt, labels, W, p)
-        expected = c1 and (gmin < gmax if gamma is None else gmin <= gamma < gmax)
-        assert expected == any(t in iv for iv in ivs), (t, ivs)
-        checked += expected
+    checked = _assert_intervals_match_reference(X, labels, W, point, feature, gamma, p, ivs,
+                                                np.linspace(-30, 30, 241))
     assert checked > 0  # the case is not vacuous: some values are certified
 
 
