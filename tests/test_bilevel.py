@@ -802,3 +802,19 @@ def test_wine_phi_is_our_data_scale_choice_not_the_default():
         assert np.unique(lab).size == 90, tau
     conf = bl.confirm_partition(S.X, S.gamma, W05)
     assert conf.confirmed and conf.n_clusters == 90
+
+
+def test_random_ray_first_grid_point_reaching_1200_is_confirmed_by_cvxpy():
+    """Notebook 05, section 7 (3): on the random ray of the benchmark's part F (Seeds, seed 0, grid step 0.1 in t),
+    the first grid point with delta >= 1200 is t = 2.1 (delta 1272) and the grid point before, t = 2.0, has
+    delta 846: the tight re-solve and cvxpy (fusion tolerances 1e-6 .. 1e-4) agree at both points."""
+    S = bl.experiment_setting("seeds")
+    scale = S.X.max(axis=0) - S.X.min(axis=0)
+    D = np.random.default_rng(0).uniform(-1, 1, S.X.shape) * 0.3 * scale[None, :]
+    _, ref = cvx_reference.cvxpy_partitions(S.X, S.gamma, S.weights)
+    for t, expected in ((2.1, 1272), (2.0, 846)):
+        conf = bl.confirm_partition(S.X, S.gamma, S.weights, t * D)
+        assert conf.confirmed and deviation(S.labels, conf.labels, "delta") == expected, t
+        _, new = cvx_reference.cvxpy_partitions(S.X + t * D, S.gamma, S.weights)
+        for tau in new:
+            assert deviation(ref[tau], new[tau], "delta") == expected, (t, tau)
