@@ -778,3 +778,43 @@ def test_preview_move_warm_start_matches_a_fresh_solve(name, moves):
 def test_preview_move_validates_warm_start():
     with pytest.raises(TypeError, match="warm_start"):
         bl.preview_move("iris", 0, 0, 0.1, warm_start="yes")
+
+
+def test_wine_phi_is_our_data_scale_choice_not_the_default():
+    """Wine (notebook 05, section 4): phi is chosen so that the median weight over the 10-NN lists is 1/2
+    (computed here with scikit-learn's neighbour search, not the library's); with the SSNAL default
+    phi = 0.5 the standardized weights are small (median 0.050), the graph stays connected and gamma = 6
+    leaves 90 clusters (cvxpy agrees at fusion tolerances 1e-6 .. 1e-4)."""
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.neighbors import NearestNeighbors
+
+    S = bl.experiment_setting("wine")
+    dist, _ = NearestNeighbors(n_neighbors=11).fit(S.X).kneighbors(S.X)
+    d2 = dist[:, 1:].ravel() ** 2
+    assert S.phi == pytest.approx(np.log(2) / np.median(d2), rel=1e-12)
+    assert np.median(np.exp(-S.phi * d2)) == pytest.approx(0.5, abs=1e-6)
+    assert round(float(np.median(S.weights.data)), 3) == 0.462       # union graph: not exactly 1/2
+    W05 = knn_gaussian_weights(S.X, 10, 0.5)
+    assert round(float(np.median(W05.data)), 3) == 0.050
+    assert connected_components(W05, directed=False)[0] == 1 == connected_components(S.weights, directed=False)[0]
+    _, parts = cvx_reference.cvxpy_partitions(S.X, S.gamma, W05)
+    for tau, lab in parts.items():
+        assert np.unique(lab).size == 90, tau
+    conf = bl.confirm_partition(S.X, S.gamma, W05)
+    assert conf.confirmed and conf.n_clusters == 90
+
+
+def test_random_ray_first_grid_point_reaching_1200_is_confirmed_by_cvxpy():
+    """Notebook 05, section 7 (3): on the random ray of the benchmark's part F (Seeds, seed 0, grid step 0.1 in t),
+    the first grid point with delta >= 1200 is t = 2.1 (delta 1272) and the grid point before, t = 2.0, has
+    delta 846: the tight re-solve and cvxpy (fusion tolerances 1e-6 .. 1e-4) agree at both points."""
+    S = bl.experiment_setting("seeds")
+    scale = S.X.max(axis=0) - S.X.min(axis=0)
+    D = np.random.default_rng(0).uniform(-1, 1, S.X.shape) * 0.3 * scale[None, :]
+    _, ref = cvx_reference.cvxpy_partitions(S.X, S.gamma, S.weights)
+    for t, expected in ((2.1, 1272), (2.0, 846)):
+        conf = bl.confirm_partition(S.X, S.gamma, S.weights, t * D)
+        assert conf.confirmed and deviation(S.labels, conf.labels, "delta") == expected, t
+        _, new = cvx_reference.cvxpy_partitions(S.X + t * D, S.gamma, S.weights)
+        for tau in new:
+            assert deviation(ref[tau], new[tau], "delta") == expected, (t, tau)
