@@ -258,7 +258,7 @@ def phi_from_scale(X, n_neighbors=10, target=0.5):
     With the default ``target = 0.5`` a typical neighbour pair gets weight 1/2 whatever the
     units of ``X``. A fixed ``phi = 0.5`` ignores the scale: on 13-D Wine the median weight over
     the 10-nearest-neighbour lists is about 1e-100 on the raw data and about 0.07 on standardised
-    data (lesson 05 computes both).
+    data.
 
     Parameters
     ----------
