@@ -239,8 +239,8 @@ def _two_point_compare(expected, got):
     verdict = _q6_verdict(eps)
     if verdict == "undecided" and pulled_apart:
         return False, (f"right in exact arithmetic (e_4 - e_3 = {eps[3] - eps[2]:.9g} > 1 makes the gap exceed "
-                       f"2 gamma), but within a relative {Q6_MARGIN:g} of the step, so the numerical check cannot confirm it; "
-                       "pull x_3 and x_4 apart a little more")
+                       f"2 gamma), but within a relative {Q6_MARGIN:g} of the step, so the numerical check cannot "
+                       "confirm it; pull x_3 and x_4 apart a little more")
     if verdict == "undecided":
         return False, (f"not accepted, too close to decide: your eps is within a relative {Q6_MARGIN:g} of a step of the exact "
                        f"solution (scaling it by 1 - {Q6_MARGIN:g} or 1 + {Q6_MARGIN:g} gives a different verdict, or "
