@@ -95,7 +95,9 @@ def test_q2_function():
 
 
 def test_q2_float_answers_get_a_clear_message():
-    assert q2.evaluate(lambda a, b: float(delta_from_table(a, b))).passed        # the right whole number
+    r = q2.evaluate(lambda a, b: float(delta_from_table(a, b)))        # the right whole number, as a float
+    assert r.status == "failed" and "the right value" in r.message and "int(...)" in r.message
+    assert q2.evaluate(lambda a, b: np.int64(delta_from_table(a, b))).passed   # a NumPy integer is an integer
     r = q2.evaluate(lambda a, b: 350.0)
     assert r.status == "failed" and "off by 342" in r.message and "the float 350.0" in r.message
     assert "342.0" not in r.message
@@ -171,7 +173,30 @@ def test_q6_function():
         return int(np.sum(np.asarray(a) != np.asarray(b)))
 
     r = q6.evaluate(no_matching)
-    assert r.status == "failed" and "expected" in r.message
+    assert r.status == "failed" and "comparing the labels directly" in r.message and "minimise" not in r.message
+
+    def minimised(a, b):  # forgot maximize=True
+        N = contingency_matrix(a, b)
+        rows, cols = linear_sum_assignment(N)
+        return int(len(a) - N[rows, cols].sum())
+
+    r = q6.evaluate(minimised)
+    assert r.status == "failed" and "minimise instead of maximise" in r.message
+
+    def row_max(a, b):  # every old cluster takes its best new cluster, partners may repeat
+        N = contingency_matrix(a, b)
+        return int(len(a) - N.max(axis=1).sum())
+
+    def column_max(a, b):
+        N = contingency_matrix(a, b)
+        return int(len(a) - N.max(axis=0).sum())
+
+    for f in (row_max, column_max):
+        r = q6.evaluate(f)
+        assert r.status == "failed" and "one-to-one" in r.message
+
+    r = q6.evaluate(lambda a, b: float(n_changed(a, b)))   # the right count as a float: the prompt asks for an int
+    assert r.status == "failed" and "the right value" in r.message
 
     def square_only(a, b):  # truncates to a square table: wrong when the numbers of clusters differ
         N = contingency_matrix(a, b)
@@ -181,7 +206,7 @@ def test_q6_function():
 
     assert q6.evaluate(square_only).status == "failed"
 
-    r = q6.evaluate(lambda a, b: n_changed(a, b) / 2)   # the delta-specific "half" hint must not appear here
+    r = q6.evaluate(lambda a, b: (n_changed(a, b) + 1) / 2)   # the delta-specific "half" hint must not appear here
     assert r.status == "failed" and "not a whole number" in r.message and "ordered pairs" not in r.message
     r = q6.evaluate(lambda a, b: n_changed(a, b) + 1)
     assert r.status == "failed" and "off by 1" in r.message

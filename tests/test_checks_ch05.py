@@ -122,20 +122,23 @@ def test_typical_wrong_answers_fail_helpfully():
     assert "same direction" in q6.evaluate([0, 0, 0.1, 0.6]).message
 
 
-def test_q6_too_close_to_decide():
-    """Within a relative 1e-6 of the step e_4 - e_3 = 1 (gap 5 = 2 gamma, by hand) the check does not
-    judge: exactly on it (the exact solution keeps the cluster: the inequality is <=), just past it
-    (read as fused by round-off, or centroids too close to confirm). Clearly past it, it passes;
-    the exact solver (independent) agrees that the partition changes there."""
+def test_q6_near_the_step():
+    """The step is e_4 - e_3 = 1 (gap 5 = 2 gamma, by hand; the inner inequality is <=). A total of at most 1,
+    including exactly 1, keeps the partition in exact arithmetic, so it gets the targeted "pull them apart by
+    more" message without a numerical verdict (the independent exact solver agrees: delta 0). Just past the
+    step (within a relative 1e-6) the answer is right in exact arithmetic but not accepted, and the message
+    says so. Clearly past it, it passes; the exact solver agrees that the partition changes there."""
     ref = exact_1d_labels(X, 2.5)
-    for e in ([0, 0, -0.5, 0.5], [0, 0, -0.5, 0.5 + 1e-11], [0, 0, -0.5, 0.5 + 1e-8], [0, 0, -0.5, 0.5 - 1e-8]):
+    for e in ([0, 0, -0.5, 0.5], [0, 0, -0.5, 0.5 - 1e-8], [0, 0, -0.5, 0.5 - 1e-4], [0, 0, -0.45, 0.45]):
         r = q6.evaluate(e)
-        assert not r.passed and "too close to decide" in r.message, e
+        assert not r.passed and "pull them apart by more" in r.message and "too close" not in r.message, e
+        assert delta_by_pairs(ref, exact_1d_labels(X + np.array(e), 2.5)) == 0
+    for e in ([0, 0, -0.5, 0.5 + 1e-11], [0, 0, -0.5, 0.5 + 1e-8], [0, 0, -0.5000001, 0.5000001]):
+        r = q6.evaluate(e)
+        assert not r.passed and "right in exact arithmetic" in r.message and "a little more" in r.message, e
         assert "at most 1" not in r.message and "does not change" not in r.message
     clear = np.array([0, 0, -0.5, 0.5 + 1e-4])
     assert q6.evaluate(clear).passed and delta_by_pairs(ref, exact_1d_labels(X + clear, 2.5)) == 2
-    short = np.array([0, 0, -0.5, 0.5 - 1e-4])
-    assert "at most 1" in q6.evaluate(short).message and delta_by_pairs(ref, exact_1d_labels(X + short, 2.5)) == 0
     assert "NaN" in q6.evaluate([0, 0, np.nan, 0.5]).message
 
 

@@ -29,7 +29,7 @@ every result names it (``AttackResult.search_space``):
     :func:`scipy.optimize.differential_evolution` over all movable entries (derivative free,
     seeded).
 ``"certificate"``
-    Ours: the certified radius (NOTES fact 7, computed per constraint in the attack's own norm by
+    Ours: the certified radius (Chapter 03, Section 7; computed per constraint in the attack's own norm by
     :func:`certified_radius_in_space`) and the certified intervals of Chapter 03 say where
     *nothing* can change. Its search space, exactly:
 
@@ -466,7 +466,7 @@ def confirm_partition(X, gamma, weights, eps=None, *, p=2, max_iter=50000):
     r"""The CVC partition of ``X + eps``, checked independently of any fusion read-out.
 
     * 1-D data with constant complete weights (``w_ij = c`` for all ``i != j``): the exact
-      solution (isotonic regression of :math:`x_{(i)} - \gamma c (2i - n - 1)`, NOTES fact 6,
+      solution (isotonic regression of :math:`x_{(i)} - \gamma c (2i - n - 1)`, Chapter 02 Section 2,
       ``convex_clustering.cvc_1d_uniform``); centroids equal up to round-off (1e-12 x scale)
       form a cluster, and the partition is *confirmed* when distinct centroids are at least
       1e-9 x scale apart.
@@ -622,7 +622,7 @@ def _box_reach(u, T, c, q):
 
 
 def certified_radius_in_space(X, labels, weights, gamma, space, p=2) -> SpaceRadius:
-    r"""The certified radius of Theorem 2 (NOTES fact 7) in the norm of ``space``, per constraint.
+    r"""The certified radius of Theorem 2 (Chapter 03, Section 7) in the norm of ``space``, per constraint.
 
     With data-independent weights the partition is kept while every inner pair satisfies
     :math:`\|x_i - x_j\|_q \le \gamma m_{ij}` and every pair of clusters
@@ -712,7 +712,7 @@ def merge_direction(X, labels, a, b, space):
       :math:`\|(|u| - r c)_+\|` in :func:`certified_radius_in_space`); ``r * direction`` moves every
       point of both clusters by the fraction ``r`` of each feature's range towards the other
       cluster (the merge-direction attack of Chapter 05).
-    * norm "2": the Frobenius-cheapest shift of the centroid gap (NOTES fact 7): points of a move
+    * norm "2": the Frobenius-cheapest shift of the centroid gap (Chapter 03, Section 7): points of a move
       by :math:`-u\, n_b / (n_a + n_b)`, points of b by :math:`+u\, n_a / (n_a + n_b)`, scaled to
       Frobenius norm 1.
 

@@ -1,5 +1,7 @@
 """Questions for the exercise sheet ``04_delta_measure`` (deviation functions, Theorems 4-5)."""
 import numpy as np
+from scipy.optimize import linear_sum_assignment
+from sklearn.metrics.cluster import contingency_matrix
 
 from ..deviation import changed_points, delta_measure
 from ._core import Case, ChoiceQuestion, FunctionQuestion, Mistake, ThoughtQuestion, ValueQuestion, default_compare
@@ -61,27 +63,31 @@ def _delta_cases(rng):
 
 
 def _as_int_compare(expected, got):
-    """Exact comparison of counts. A float is accepted when it is the right whole number; otherwise the
+    """Exact comparison of counts. The prompt asks for a Python ``int`` (NumPy integers are accepted too): a
+    float is rejected even when it is the right whole number, with a message that says so; otherwise the
     message says how far off it is, in whole units, and that a count should be returned as an int."""
     if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
         return False, (f"expected a whole number (a Python int), got {type(got).__name__}; "
                        "return e.g. `int(value)`")
     if not np.isfinite(got):
         return False, f"your function returned {got}, not a count"
-    if got == expected:
-        return True, ""
     if isinstance(got, (float, np.floating)):
         if float(got).is_integer():
-            return False, (f"off by {int(got) - int(expected)} (your function returned the float {float(got)!r}; "
-                           "this is a count: compute it with integers and return `int(...)`)")
+            off = int(got) - int(expected)
+            where = "the right value" if off == 0 else f"off by {off}"
+            return False, (f"{where}, but your function returned the float {float(got)!r}; "
+                           "this is a count: compute it with integers and return `int(...)`")
         return False, (f"your function returned {float(got)!r}, which is not a whole number; this is a count of "
                        "points or pairs, so it must be an integer (did a division creep in?)")
+    if got == expected:
+        return True, ""
     return False, f"off by {int(got) - int(expected)}"
 
 
 def _delta_compare(expected, got):
     ok, reason = _as_int_compare(expected, got)
-    if not ok and isinstance(got, (int, float, np.integer, np.floating)) and 2 * got == expected:
+    if (not ok and isinstance(got, (int, float, np.integer, np.floating)) and not isinstance(got, (bool, np.bool_))
+            and 2 * got == expected):
         return False, "you got half the value: unordered pairs; delta counts ordered pairs"
     return ok, reason
 
@@ -187,6 +193,9 @@ q5 = ValueQuestion(
 
 # --- q6: Nchg with the Hungarian algorithm ----------------------------------------------------
 def _nchg_cases(rng):
+    # first: a relabelling of three clusters, on which the typical slips give three different wrong values
+    # (labels compared directly: 5; a minimum-agreement matching: 6), so the Mistake messages can tell them apart
+    yield Case((np.array([0, 0, 0, 1, 1, 2]), np.array([1, 1, 1, 0, 0, 2])), description="three clusters relabelled")
     yield Case((np.array([0, 0, 0, 0, 1]), np.array([1, 1, 1, 1, 1])), description="all of V1 moved")
     yield Case((np.array([0, 0, 0, 1, 1, 1]), np.array([0, 0, 1, 1, 2, 2])), description="2 vs 3 clusters")
     yield Case((np.array([0, 0, 1, 1, 2, 2]), np.array([9, 9, 4, 4, 4, 4])), description="3 vs 2 clusters")
@@ -195,11 +204,72 @@ def _nchg_cases(rng):
         yield Case((rng.integers(0, ka, n), rng.integers(10, 10 + kb, n)), description=f"random, {ka} vs {kb} clusters")
 
 
+def _nchg_minimised(a, b):
+    """The 'forgot maximize=True' value: n minus the *smallest* one-to-one agreement."""
+    N = contingency_matrix(a, b)
+    rows, cols = linear_sum_assignment(N)
+    return int(len(a) - N[rows, cols].sum())
+
+
+def _nchg_unmatched(a, b):
+    """Labels compared directly, without matching clusters."""
+    return int(np.sum(np.asarray(a) != np.asarray(b)))
+
+
+def _nchg_not_one_to_one(a, b):
+    """Each old (or each new) cluster takes its best partner, partners may repeat: both versions."""
+    N = contingency_matrix(a, b)
+    return {int(len(a) - N.max(axis=1).sum()), int(len(a) - N.max(axis=0).sum())}
+
+
+_NCHG_ALTERNATIVES = {}
+
+
+def _nchg_alternatives():
+    """(expected, minimised, unmatched, not-one-to-one values) for each hidden case of q6, computed once."""
+    if not _NCHG_ALTERNATIVES:
+        for case in q6.cases():
+            a, b = case.args
+            _NCHG_ALTERNATIVES[case.description + repr((np.asarray(a).tolist(), np.asarray(b).tolist()))] = (
+                int(changed_points(a, b)), _nchg_minimised(a, b), _nchg_unmatched(a, b), _nchg_not_one_to_one(a, b))
+    return list(_NCHG_ALTERNATIVES.values())
+
+
+def _nchg_mistake(pick):
+    """A Mistake test: some hidden case with this expected value has ``got`` as the wrong implementation's value.
+    ``pick(minimised, unmatched, not_one_to_one, got)`` says whether ``got`` is that mistake."""
+
+    def test(got, expected):
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)) or got == expected:
+            return False
+        return any(e == expected and pick(m, u, r, int(got)) for e, m, u, r in _nchg_alternatives())
+
+    return test
+
+
+_NCHG_MISTAKES = [
+    Mistake(_nchg_mistake(lambda m, u, r, g: g == m == u),
+            "your value is what comparing the labels directly gives, and also what the assignment gives when it "
+            "*minimises* the agreement. Cluster names are arbitrary, so match the clusters first, and choose the "
+            "matching with the largest total agreement (`linear_sum_assignment` minimises unless told otherwise)."),
+    Mistake(_nchg_mistake(lambda m, u, r, g: g == m),
+            "your value is what the assignment gives when it *minimises* the agreement: did you minimise instead of "
+            "maximise? `linear_sum_assignment` minimises the total unless told otherwise."),
+    Mistake(_nchg_mistake(lambda m, u, r, g: g == u),
+            "your value is what comparing the labels directly gives. Cluster names are arbitrary (a relabelling "
+            "changes no point): match old and new clusters first, then count the points outside the matched pairs."),
+    Mistake(_nchg_mistake(lambda m, u, r, g: g in r),
+            "your value is what you get when every cluster takes its best partner, even if two clusters take the "
+            "same one. The matching must be one-to-one: each new cluster may be matched to only one old cluster."),
+]
+
+
 q6 = FunctionQuestion(
     "ch04.q6",
     changed_points,
     _nchg_cases,
     compare=_as_int_compare,
+    mistakes=_NCHG_MISTAKES,
     hints=[
         "Nchg = n - (largest total agreement over one-to-one matchings of old and new clusters). The agreement of "
         "a matching is a sum of contingency-table entries, one per matched pair.",

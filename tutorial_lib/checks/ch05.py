@@ -38,7 +38,7 @@ q1 = ValueQuestion(
         "At fixed gamma = 2.5 the partition of X = [0, 2, 10, 14] stays as long as both within-cluster gaps are "
         "<= 2 gamma and the centroid gap is > 4 gamma (Theorem 2 with uniform weights). For this example (two clusters "
         "of two points) the certified interval of x_3 and the values where the partition stays agree on a grid of CVC "
-        "solves (NOTES fact 3); in 1-D in general the certificate is conservative (chapter 03, Section 8).",
+        "solves (chapter 03, Section 5); in 1-D in general the certificate is conservative (chapter 03, Section 8).",
         "Write the two conditions that involve x_3 = 10 + e: |x_3 - 14| <= 5 and |1 - (x_3 + 14)/2| > 10. "
         "Which end of the resulting interval for x_3 is closest to 10?",
     ],
@@ -124,7 +124,7 @@ q4 = ChoiceQuestion(
 )
 
 
-# --- q5: a certified radius by hand (NOTES fact 7) ----------------------------------------------------
+# --- q5: a certified radius by hand (chapter 03, Section 7) ---------------------------------------------
 Q5_X = np.array([0.0, 1.0, 3.0, 8.0, 10.0])
 Q5_GAMMA = 1.45
 # within pairs: (gamma n_a - |x_i - x_j|) / sqrt 2; between: (|xbar_a - xbar_b| - gamma (n_a + n_b)) sqrt(n_a n_b / n)
@@ -159,7 +159,7 @@ q5 = ValueQuestion(
         "With uniform weights mu_ij = 0, so Theorem 2 keeps the partition while every inner pair has "
         "|x_i - x_j| <= gamma n_a and the centroids satisfy |xbar_a - xbar_b| > gamma (n_a + n_b). Compute the "
         "slack of each inequality.",
-        "Turn each slack into the smallest Frobenius norm that uses it up (NOTES fact 7): split an inner pair "
+        "Turn each slack into the smallest Frobenius norm that uses it up (chapter 03, Section 7): split an inner pair "
         "symmetrically; shift the two clusters rigidly towards each other, in proportion n_b : n_a. Then take the "
         "minimum over all inequalities.",
     ],
@@ -214,6 +214,11 @@ def _q6_verdict(eps):
     return "changed" if changed.pop() else "unchanged"
 
 
+_Q6_NOT_ENOUGH = ("you pulled x_3 and x_4 apart, but by a total of at most 1: their gap stays <= 5 = 2 gamma, so "
+                  "they remain one cluster (the inner inequality is <=; exact arithmetic, no solver needed); pull "
+                  "them apart by more")
+
+
 def _two_point_compare(expected, got):
     try:
         eps = _as_toy_eps(got)
@@ -227,7 +232,15 @@ def _two_point_compare(expected, got):
         return False, f"your eps moves {moved} point{'s' if moved != 1 else ''}; the task asks for exactly two"
     if np.max(np.abs(eps)) > Q6_BUDGET + 1e-12:
         return False, f"||eps||_inf = {np.max(np.abs(eps)):g} exceeds the budget {Q6_BUDGET}"
+    pulled_apart = int(np.count_nonzero(eps[:2])) == 0 and eps[2] < 0 < eps[3]
+    if pulled_apart and eps[3] - eps[2] <= 1:
+        # decided in exact arithmetic: the gap 4 + e4 - e3 stays <= 5 = 2 gamma, the inner inequality holds
+        return False, _Q6_NOT_ENOUGH
     verdict = _q6_verdict(eps)
+    if verdict == "undecided" and pulled_apart:
+        return False, (f"right in exact arithmetic (e_4 - e_3 = {eps[3] - eps[2]:.9g} > 1 makes the gap exceed "
+                       f"2 gamma), but within a relative {Q6_MARGIN:g} of the step, so the numerical check cannot "
+                       "confirm it; pull x_3 and x_4 apart a little more")
     if verdict == "undecided":
         return False, (f"not accepted, too close to decide: your eps is within a relative {Q6_MARGIN:g} of a step of the exact "
                        f"solution (scaling it by 1 - {Q6_MARGIN:g} or 1 + {Q6_MARGIN:g} gives a different verdict, or "
@@ -275,10 +288,6 @@ q6 = ValueQuestion(
         Mistake(lambda a, e: _moves(a) == (0, 1) and _decided(a),
                 "splitting {x_1, x_2} needs their gap 2 to exceed 2 gamma = 5: impossible within 0.6 per point; "
                 "the other cluster's gap 4 is closer to 5"),
-        Mistake(lambda a, e: _x3_x4(a) is not None and _x3_x4(a)[0] < 0 < _x3_x4(a)[1]
-                and _x3_x4(a)[1] - _x3_x4(a)[0] <= 1 + 1e-12,
-                "you pulled x_3 and x_4 apart, but by a total of at most 1: their gap stays <= 5 = 2 gamma, so they "
-                "remain one cluster (the inner inequality is <=); pull them apart by more"),
     ],
     hints=[
         "Which inequality of Theorem 2 is cheapest to break with two points? Compare the slack of each inner pair "
