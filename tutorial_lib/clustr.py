@@ -893,12 +893,13 @@ def save_models(path, models):
     --------
     >>> import os, tempfile
     >>> from tutorial_lib.network import MLP
-    >>> path = os.path.join(tempfile.mkdtemp(), "models.npz")
+    >>> tmp = tempfile.TemporaryDirectory(); path = os.path.join(tmp.name, "models.npz")
     >>> save_models(path, {"net": MLP([2, 3, 2], random_state=0)})
     >>> loaded = load_models(path)["net"]
     >>> ref = MLP([2, 3, 2], random_state=0)
     >>> loaded.layer_sizes, all(np.array_equal(a, b) for a, b in zip(loaded.params, ref.params))
     ((2, 3, 2), True)
+    >>> tmp.cleanup()
     """
     arrays = {}
     for name, model in models.items():
@@ -926,11 +927,12 @@ def load_models(path):
     >>> centers, classes = np.array([[-2.0, 0.0], [2.0, 0.0]]), np.array([0, 1])
     >>> model = CentroidClassifier(net, centers, classes)
     >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "models.npz")
+    >>> tmp = tempfile.TemporaryDirectory(); path = os.path.join(tmp.name, "models.npz")
     >>> save_models(path, {"toy": CentroidClassifier(net, centers, classes, sigma2=1.0)})
     >>> back = load_models(path)["toy"]
     >>> back.predict(np.array([[0.5, 0.0]])).tolist(), back.sigma2, back.centers.tolist()
     ([1], 1.0, [[-2.0, 0.0], [2.0, 0.0]])
+    >>> tmp.cleanup()
     """
     with np.load(path) as data:
         arrays = {k: data[k] for k in data.files}
