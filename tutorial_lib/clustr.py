@@ -352,7 +352,7 @@ def lipschitz_upper_bound(net):
     --------
     >>> from tutorial_lib.network import MLP
     >>> net = MLP([2, 2], random_state=0); net.params[0][...] = 2 * np.eye(2)   # f(x) = 2 x
-    >>> lipschitz_upper_bound(net)
+    >>> round(lipschitz_upper_bound(net), 4)
     2.0
     """
     _check_net(net)

@@ -575,7 +575,7 @@ def deviation(labels_ref, labels_new, kind="delta"):
     >>> ref, new = [0, 0, 1, 1], [0, 0, 0, 1]
     >>> deviation(ref, new), deviation(ref, new, "rand"), deviation(ref, new, "nchg")
     (6.0, 0.5, 1.0)
-    >>> deviation([0, 0, 1, 1], [0, 1, 0, 1], "ari")   # ARI = -1/2, the minimum
+    >>> round(deviation([0, 0, 1, 1], [0, 1, 0, 1], "ari"), 4)   # ARI = -1/2, the minimum
     1.5
     """
     kind = check_choice(kind, "kind", KINDS)
@@ -621,7 +621,7 @@ def all_deviations(labels_ref, labels_new):
     >>> d = all_deviations([0, 0, 1, 1], [0, 0, 0, 1])
     >>> d.delta, d.rand, d.nchg
     (6, 0.5, 1)
-    >>> all_deviations([0, 0, 1, 1], [1, 1, 0, 0]).as_dict()
+    >>> {k: round(v, 4) for k, v in all_deviations([0, 0, 1, 1], [1, 1, 0, 0]).as_dict().items()}
     {'delta': 0, 'rand': 0.0, 'ari': 0.0, 'nmi': 0.0, 'nchg': 0}
     """
     ref, new = _label_pair(labels_ref, labels_new)

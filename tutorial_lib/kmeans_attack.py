@@ -909,7 +909,7 @@ def certified_linf_radius(model, X) -> np.ndarray:
 
     >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]]); y = np.array([1, 1, 0, 0])
     >>> km = MappedKMeans.fit(X, y, 2, random_state=0)   # centroids (0, 0.5) -> class 1, (10, 0.5) -> class 0
-    >>> certified_linf_radius(km, [[2.0, 0.5]]).tolist()
+    >>> np.round(certified_linf_radius(km, [[2.0, 0.5]]), 4).tolist()
     [3.0]
     """
     C, cls = _prototypes(model)
@@ -1538,7 +1538,7 @@ def embedding_attack(encoder, kmeans, X, eps, *, y=None, decoder=None, overshoot
 
     >>> Z = np.array([[1.0, 0.0], [3.5, 0.0]])
     >>> res = embedding_attack(lambda X: X, np.array([[0.0, 0.0], [4.0, 0.0]]), Z, 1.0)
-    >>> res.scale, np.round(res.relative_margins, 4).tolist(), res.flip_rate, res.labels_adv.tolist()
+    >>> round(res.scale, 4), np.round(res.relative_margins, 4).tolist(), res.flip_rate, res.labels_adv.tolist()
     (1.25, [0.8, 1.2], 0.5, [1, 1])
     """
     X = check_data_matrix(X, "X")

@@ -797,7 +797,8 @@ def certified_interval(X, labels, weights, point, feature, gamma=None, p=2, *,
     >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)
     >>> [(round(i.lower, 4), round(i.upper, 4), i.closed_lower) for i in certified_interval(X, [0, 0, 1, 1], W, 2, 0)]
     [(8.8, 22.6667, False)]
-    >>> [(i.lower, i.upper, i.closed_upper) for i in certified_interval(X, [0, 0, 1, 1], W, 2, 0, gamma=2.5)]
+    >>> at_gamma = certified_interval(X, [0, 0, 1, 1], W, 2, 0, gamma=2.5)
+    >>> [(round(i.lower, 4), round(i.upper, 4), i.closed_upper) for i in at_gamma]
     [(9.0, 19.0, True)]
     """
     X = check_data_matrix(X, "X")
@@ -1430,7 +1431,7 @@ def threshold_curves(X, labels, weights, point, feature, values, p=2) -> Thresho
 
     >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)
     >>> c = threshold_curves(X, [0, 0, 1, 1], W, 2, 0, [10.0, 17.0, 20.0])
-    >>> c.gamma_min.tolist(), c.gamma_max.tolist(), c.certified(2.5).tolist()
+    >>> np.round(c.gamma_min, 4).tolist(), np.round(c.gamma_max, 4).tolist(), c.certified(2.5).tolist()
     ([2.0, 1.5, 3.0], [2.75, 3.625, 4.0], [True, True, False])
     """
     X = check_data_matrix(X, "X")
