@@ -202,6 +202,16 @@ class AttackSpace:
     weight_fn : callable ``X -> weights``, optional
         If given, the CVC weights are recomputed from ``X + eps`` (the attacker also moves the
         graph); if None the weights are fixed. The certificate method needs fixed weights.
+
+    Examples
+    --------
+    Only x_3 (row 2) may move, by at most 3 in Frobenius norm; a box of 10% of each feature's range:
+
+    >>> space = AttackSpace(budget=3.0, points=[2], features=[0])
+    >>> space.describe(), space.norm_of(np.array([[0.0], [0.0], [-1.0], [0.0]]))
+    ('||eps||_F <= 3; point 2, feature 0', 1.0)
+    >>> AttackSpace.box(np.array([[0.0], [2.0], [10.0], [14.0]]), 0.1).scale.tolist()   # the range 14
+    [14.0]
     """
 
     budget: float
@@ -491,6 +501,15 @@ def confirm_partition(X, gamma, weights, eps=None, *, p=2, max_iter=50000):
     Returns
     -------
     Confirmation
+
+    Examples
+    --------
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)   # toy data, uniform weights
+    >>> c = confirm_partition(X, 2.5, W)
+    >>> c.labels.tolist(), c.confirmed, c.method
+    ([0, 0, 1, 1], True, 'exact 1-D path')
+    >>> confirm_partition(X, 2.5, W, eps=np.array([[0.0], [0.0], [10.0], [0.0]])).labels.tolist()   # x_3 = 20
+    [0, 0, 1, 2]
     """
     X = check_data_matrix(X, min_samples=1)
     gamma = check_positive(gamma, "gamma")
@@ -650,6 +669,19 @@ def certified_radius_in_space(X, labels, weights, gamma, space, p=2) -> SpaceRad
     Returns
     -------
     SpaceRadius
+
+    Examples
+    --------
+    Every entry movable (Frobenius norm): the radius of :func:`tutorial_lib.recovery.certified_radius`,
+    1 / sqrt(2). With only x_3 movable the value reported is not exact (a lower bound): moving x_3 alone,
+    the pair (2, 3) breaks at ||x_2 - x_3|| = gamma * 2 = 5, i.e. at 1 (:func:`solve_bl2` finds it).
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)   # toy data, uniform weights
+    >>> r = certified_radius_in_space(X, [0, 0, 1, 1], W, 2.5, AttackSpace(budget=3.0))
+    >>> round(r.radius, 4), r.binding, r.binding_pair, round(r.frobenius_radius, 4)
+    (0.7071, 'within', (2, 3), 0.7071)
+    >>> certified_radius_in_space(X, [0, 0, 1, 1], W, 2.5, AttackSpace(budget=3.0, points=[2])).exact
+    False
     """
     rec = _rec()
     if not isinstance(space, AttackSpace):
@@ -717,6 +749,15 @@ def merge_direction(X, labels, a, b, space):
       Frobenius norm 1.
 
     Entries that are not movable stay 0. Returns None if nothing movable moves.
+
+    Examples
+    --------
+    Frobenius norm: points of cluster a move by -u n_b / (n_a + n_b), those of b by +u n_a / (n_a + n_b)
+    (u = 1 - 12 = -11), scaled to unit norm.
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)   # toy data, uniform weights
+    >>> merge_direction(X, [0, 0, 1, 1], 0, 1, AttackSpace(budget=3.0)).ravel().tolist()
+    [0.5, 0.5, -0.5, -0.5]
     """
     X = check_data_matrix(X)
     labels = check_labels(labels, "labels", n_samples=X.shape[0])
@@ -1885,6 +1926,17 @@ def solve_bl1(X, gamma, weights, space, deviation="delta", method="direct", *, n
     -------
     AttackResult
         Ties in U are broken towards the smaller ``||eps||``.
+
+    Examples
+    --------
+    The best single move of x_3 within |eps| <= 3 found on the direct grid: x_3 joins {x_1, x_2}
+    (delta of [0, 0, 1, 1] -> [0, 0, 0, 1] is 6).
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)   # toy data, uniform weights
+    >>> space = AttackSpace(budget=3.0, points=[2], features=[0])
+    >>> res = solve_bl1(X, 2.5, W, space, show_progress=False)
+    >>> np.round(res.eps.ravel(), 4).tolist(), res.U, res.labels.tolist()
+    ([0.0, 0.0, -1.6, 0.0], 6.0, [0, 0, 0, 1])
     """
     kind, method, n_grid, lower = _common(X, gamma, weights, space, deviation, method, n_grid, p, tol, max_iter, n_jobs)
     t0 = time.perf_counter()
@@ -1929,6 +1981,16 @@ def solve_bl2(X, gamma, weights, space, delta0, deviation="delta", method="direc
     the reported ``eps`` is strictly feasible and its norm an upper bound on the optimum.
 
     Other parameters are as in :func:`solve_bl1`.
+
+    Examples
+    --------
+    Moving x_3 alone, {x_3, x_4} splits once x_4 - x_3 > gamma n_a = 5, i.e. for |eps| > 1:
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)   # toy data, uniform weights
+    >>> space = AttackSpace(budget=3.0, points=[2], features=[0])
+    >>> res = solve_bl2(X, 2.5, W, space, 2.0, show_progress=False)
+    >>> res.feasible, round(res.eps_norm, 4), res.labels.tolist(), res.U
+    (True, 1.0, [0, 0, 1, 2], 2.0)
     """
     kind, method, n_grid, lower = _common(X, gamma, weights, space, deviation, method, n_grid, p, tol, max_iter, n_jobs)
     t0 = time.perf_counter()
@@ -1996,6 +2058,16 @@ def solve_penalized(X, gamma, weights, space, rho, deviation="delta", method="di
     objective 0, is always a candidate). A minimiser :math:`\varepsilon^*(\rho)` of the full
     model also solves BL1 at the budget :math:`a = \|\varepsilon^*(\rho)\|`. Parameters as in
     :func:`solve_bl1`.
+
+    Examples
+    --------
+    At rho = 1 the grid move eps = -1.6 (delta 6) scores -6 + 1.6 = -4.4.
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)   # toy data, uniform weights
+    >>> space = AttackSpace(budget=3.0, points=[2], features=[0])
+    >>> res = solve_penalized(X, 2.5, W, space, 1.0, show_progress=False)
+    >>> np.round(res.eps.ravel(), 4).tolist(), res.U, round(res.objective, 4)
+    ([0.0, 0.0, -1.6, 0.0], 6.0, -4.4)
     """
     kind, method, n_grid, lower = _common(X, gamma, weights, space, deviation, method, n_grid, p, tol, max_iter, n_jobs)
     t0 = time.perf_counter()
@@ -2045,6 +2117,14 @@ def sweep(X, gamma, weights, space, kinds=DEVIATION_KINDS, *, n_grid=31, p=2, to
     single move per budget (:meth:`SweepTable.value_function`) and to compare deviation kinds
     on the same moves. The table holds read-outs at the default fusion tolerance (a staircase
     measurement); confirm an attack taken from it with :func:`confirm_partition`.
+
+    Examples
+    --------
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)   # toy data, uniform weights
+    >>> space = AttackSpace(budget=3.0, points=[2], features=[0])
+    >>> t = sweep(X, 2.5, W, space, n_grid=5, show_progress=False)
+    >>> t.offsets.tolist(), t.values[t.kinds.index("delta")].tolist()
+    ([[-3.0, -1.5, 1.5, 3.0]], [[6.0, 6.0, 0.0, 0.0]])
     """
     kinds = _parse_kinds(kinds)
     n_grid = check_int(n_grid, "n_grid", minimum=3)
@@ -2105,7 +2185,14 @@ _SETTINGS = {
 
 @functools.lru_cache(maxsize=None)
 def experiment_setting(name):
-    """The setting of Chapter 05 for ``"iris"``, ``"seeds"`` or ``"wine"`` (cached)."""
+    """The setting of Chapter 05 for ``"iris"``, ``"seeds"`` or ``"wine"`` (cached).
+
+    Examples
+    --------
+    >>> s = experiment_setting("iris")
+    >>> s.X.shape, s.gamma, np.bincount(s.labels).tolist()
+    ((150, 4), 2.0, [50, 100])
+    """
     from .convex_clustering import knn_gaussian_weights, phi_from_scale, solve_cvc
     from .datasets import load_dataset
 
@@ -2144,6 +2231,16 @@ def deviation_curve(X, gamma, weights, point, feature, grid, kinds=DEVIATION_KIN
     Returns
     -------
     DeviationCurve
+
+    Examples
+    --------
+    x_3 moved by t = 0, -0.5, -1.5: unchanged until t = -1 (the split at x_4 - x_3 = 5), then x_3 joins
+    the first cluster.
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)   # toy data, uniform weights
+    >>> c = deviation_curve(X, 2.5, W, 2, 0, [0.0, -0.5, -1.5])
+    >>> c.values[c.kinds.index("delta")].tolist(), c.labels[-1].tolist()
+    ([0.0, 0.0, 6.0], [0, 0, 0, 1])
     """
     X = check_data_matrix(X, min_samples=2)
     n, d = X.shape
@@ -2179,6 +2276,16 @@ def ray_curve(X, gamma, weights, direction, ts, kinds=DEVIATION_KINDS, *, p=2, t
     Every point may move at once (``D`` has the shape of ``X``); CVC is warm-started from the
     previous ``t`` (``ts`` are visited in increasing order). The staircase of changed points as
     a perturbation of fixed shape grows.
+
+    Examples
+    --------
+    Pull x_1 and x_4 inwards by t: at t = 1 the centroid gap 11.5 - 1.5 = 10 is no longer
+    > gamma (2 + 2) = 10, so everything fuses (delta = 8, two points changed).
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)   # toy data, uniform weights
+    >>> c = ray_curve(X, 2.5, W, np.array([[1.0], [0.0], [0.0], [-1.0]]), [0.0, 1.0])
+    >>> c.values[c.kinds.index("delta")].tolist(), c.values[c.kinds.index("nchg")].tolist()
+    ([0.0, 8.0], [0.0, 2.0])
     """
     X = check_data_matrix(X, min_samples=2)
     direction = check_finite_array(direction, "direction", ndim=2)
@@ -2210,6 +2317,13 @@ def evaluate_perturbation(X, gamma, weights, eps, kinds=DEVIATION_KINDS, *, p=2,
     ``confirm=True`` both are checked by :func:`confirm_partition` and the deviations are
     computed from the confirmed partitions (``evaluation.confirmation`` holds the check of
     ``X + eps``). Returns a :class:`PerturbationEvaluation`.
+
+    Examples
+    --------
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)   # toy data, uniform weights
+    >>> ev = evaluate_perturbation(X, 2.5, W, np.array([[0.0], [0.0], [-1.5], [0.0]]), confirm=True)
+    >>> ev.labels.tolist(), float(ev.values[ev.kinds.index("delta")]), ev.confirmation.confirmed
+    ([0, 0, 0, 1], 6.0, True)
     """
     X = check_data_matrix(X, min_samples=2)
     eps = check_finite_array(eps, "eps", ndim=2)
@@ -2252,7 +2366,14 @@ class MoveLimits:
 
 
 def move_limits(name):
-    """Slider ranges of the single-move widget for data set ``name`` (``"iris"``, ``"seeds"``, ``"wine"``)."""
+    """Slider ranges of the single-move widget for data set ``name`` (``"iris"``, ``"seeds"``, ``"wine"``).
+
+    Examples
+    --------
+    >>> m = move_limits("iris")
+    >>> m.max_point, m.max_feature, m.feature_names[0]
+    (149, 3, 'sepal length (standardized)')
+    """
     S = experiment_setting(name)
     n, d = S.X.shape
     return MoveLimits(name, n - 1, d - 1, tuple(S.feature_names))
@@ -2333,6 +2454,14 @@ def preview_move(name, point, feature, fraction, *, warm_start=True):
     stopping rule, so the same solution up to the solver's tolerance); ``warm_start=False``
     solves both from scratch (:func:`evaluate_perturbation`), the independent computation the
     tests compare with. Returns a :class:`MovePreview`.
+
+    Examples
+    --------
+    >>> pv = preview_move("iris", 0, 2, 0.0)   # no move: the partition is the clean one
+    >>> pv.describe()
+    'point 0, feature 2 (petal length (standardized)): shift = +0.00 x range 3.35 = +0.00 standardized units'
+    >>> int(pv.changed.sum())
+    0
     """
     S = experiment_setting(name)
     n, d = S.X.shape

@@ -152,6 +152,16 @@ class PerturbedData:
         The clean data (code convention; the paper's X is the transpose).
     entries : sequence of (row, column) pairs, optional
         Which entries may move. ``None`` (default) means every entry, in row-major order.
+
+    Examples
+    --------
+    >>> pd = PerturbedData(np.array([[0.0], [2.0], [10.0], [14.0]]), entries=[(2, 0)])
+    >>> pd.dim
+    1
+    >>> pd([7.0]).ravel().tolist()   # Example 3 of Zheng & Li: x_3 moves from 10 to 17
+    [0.0, 2.0, 17.0, 14.0]
+    >>> float(np.linalg.norm(pd.embed([7.0])))   # ||E(eps)||_F = ||eps||_2
+    7.0
     """
 
     X: np.ndarray
@@ -208,6 +218,15 @@ def random_directions(X, n_directions, *, entries=None, random_state=None):
     Returns
     -------
     ndarray of shape (n_directions, n_samples, n_features)
+
+    Examples
+    --------
+    >>> D = random_directions(np.zeros((3, 2)), 4, random_state=0)
+    >>> D.shape, bool(np.allclose(np.linalg.norm(D.reshape(4, -1), axis=1), 1.0))
+    ((4, 3, 2), True)
+    >>> D1 = random_directions(np.zeros((3, 2)), 2, entries=[(0, 1)], random_state=0)
+    >>> np.abs(D1).sum(axis=0).tolist()   # supported on entry (0, 1) only, unit norm
+    [[0.0, 2.0], [0.0, 0.0], [0.0, 0.0]]
     """
     pert = PerturbedData(X, entries)
     n_directions = check_int(n_directions, "n_directions", minimum=1)
@@ -274,6 +293,16 @@ def calmness_ratios(solution_map, X, directions, magnitudes, *, n_jobs=1, show_p
     -----
     A numerical solver with error ``delta`` on ``Y`` adds up to ``2 delta / t`` to a ratio;
     use magnitudes well above the solver's accuracy.
+
+    Examples
+    --------
+    The map X -> 2 X moves by exactly 2 ||eps||_F, so every ratio is 2:
+
+    >>> X = np.zeros((3, 2))
+    >>> r = calmness_ratios(lambda Z: 2 * Z, X, random_directions(X, 3, random_state=0), [0.1, 1.0],
+    ...                     show_progress=False)
+    >>> r.ratios.shape, np.round(r.ratios, 4).tolist()
+    ((3, 2), [[2.0, 2.0], [2.0, 2.0], [2.0, 2.0]])
     """
     _check_callable(solution_map, "solution_map")
     X = check_data_matrix(X, "X")
@@ -329,6 +358,14 @@ def empirical_calmness_modulus(solution_map, X, directions, magnitudes, *, n_job
     Returns
     -------
     CalmnessModulus
+
+    Examples
+    --------
+    >>> X = np.zeros((3, 2))
+    >>> m = empirical_calmness_modulus(lambda Z: 2 * Z, X, random_directions(X, 3, random_state=0), [0.1, 1.0],
+    ...                                show_progress=False)
+    >>> round(m.modulus, 4), m.direction.shape
+    (2.0, (3, 2))
     """
     res = calmness_ratios(solution_map, X, directions, magnitudes, n_jobs=n_jobs, show_progress=show_progress)
     k, l = np.unravel_index(int(np.argmax(res.ratios)), res.ratios.shape)
@@ -421,6 +458,15 @@ def solve_l2svm(X, y, C=1.0, *, tol=1e-10, max_iter=100):
     L2SVMSolution
         With both classes present the minimiser is unique (``w`` by strong convexity; ``b``
         because at the optimum at least one hinge is active).
+
+    Examples
+    --------
+    Two points x = -1, +1 with labels -1, +1: by symmetry b = 0, and minimising
+    0.5 w^2 + 2 C (1 - w)^2 gives w = 4 C / (1 + 4 C) = 0.8 for C = 1.
+
+    >>> sol = solve_l2svm([[-1.0], [1.0]], [-1, 1], C=1.0)
+    >>> round(float(sol.w[0]), 4), abs(round(sol.b, 4)), round(sol.objective, 4), sol.converged
+    (0.8, 0.0, 0.4, True)
     """
     X = check_data_matrix(X, "X")
     y = _check_binary_labels(y, X.shape[0])
@@ -510,6 +556,19 @@ def l2svm_jacobian(X, y, C=1.0, *, kink_tol=1e-8) -> L2SVMJacobian:
     Returns
     -------
     L2SVMJacobian
+
+    Examples
+    --------
+    The exact Jacobian agrees with a finite difference of :func:`solve_l2svm`:
+
+    >>> X, y = np.array([[-1.0], [1.0]]), [-1, 1]
+    >>> jac = l2svm_jacobian(X, y)
+    >>> jac.jacobian.shape, round(jac.kink_margin, 4)   # |1 - 0.8| for both points
+    ((2, 2, 1), 0.2)
+    >>> E = np.array([[0.3], [-0.5]]); h = 1e-6
+    >>> v = lambda Z: np.append(solve_l2svm(Z, y).w, solve_l2svm(Z, y).b)
+    >>> bool(np.allclose(jac.matrix @ E.ravel(), (v(X + h * E) - v(X)) / h, atol=1e-4))
+    True
     """
     X = check_data_matrix(X, "X")
     y = _check_binary_labels(y, X.shape[0])
@@ -578,6 +637,13 @@ class L2SVMModel(_LearningModel):
         data the model is trained on (so perturbed points are classified where they moved to).
         A fixed set shows the decision *function* changing, independent of the moved points.
     tol : float > 0, tolerance of :func:`solve_l2svm`
+
+    Examples
+    --------
+    >>> X = np.array([[-1.0], [1.0]])
+    >>> m = L2SVMModel(y=[-1, 1])
+    >>> np.round(m.solve(X), 4).tolist(), m.decide(X).tolist()   # (w*, b*) and sign(w* x + b*)
+    ([0.8, 0.0], [-1, 1])
     """
 
     y: np.ndarray
@@ -643,6 +709,16 @@ class CVCModel(_LearningModel):
     method : {"auto", "admm"}
         Passed to the engine: ``"auto"`` solves 1-D data with constant weights exactly
         (isotonic regression, NOTES fact 6) and uses ADMM otherwise.
+
+    Examples
+    --------
+    The toy X = [0, 2, 10, 14] with uniform weights at gamma = 2.5 (in [2, 2.75), Theorem 1): the
+    cluster means 1 and 12 each move gamma * 2 = 5 towards each other.
+
+    >>> X = np.array([[0.0], [2.0], [10.0], [14.0]])
+    >>> m = CVCModel(gamma=2.5)
+    >>> np.round(m.solve(X), 4).ravel().tolist(), m.decide(X).tolist()
+    ([6.0, 6.0, 7.0, 7.0], [0, 0, 1, 1])
     """
 
     gamma: float
@@ -760,6 +836,16 @@ def decision_path(model, X, direction, t, *, show_progress=None):
     Returns
     -------
     DecisionPath
+
+    Examples
+    --------
+    Move x_3 of the toy data along e_3 (Examples 3 and 4 of Zheng & Li: to 17, then to -4):
+
+    >>> X = np.array([[0.0], [2.0], [10.0], [14.0]])
+    >>> d = np.zeros((4, 1)); d[2, 0] = 1.0
+    >>> path = decision_path(CVCModel(gamma=2.5), X, d, [0.0, 7.0, -14.0], show_progress=False)
+    >>> path.changed.tolist()
+    [False, False, True]
     """
     model = _check_model(model)
     X = check_data_matrix(X, "X")
@@ -819,6 +905,13 @@ def perturbation_snapshot(model, perturbed, eps):
     Returns
     -------
     PerturbationSnapshot
+
+    Examples
+    --------
+    >>> pd = PerturbedData(np.array([[0.0], [2.0], [10.0], [14.0]]), entries=[(2, 0)])
+    >>> snap = perturbation_snapshot(CVCModel(gamma=2.5), pd, [-14.0])   # Example 4: x_3 -> -4
+    >>> snap.eps_norm, snap.decision_changed
+    (14.0, True)
     """
     model = _check_model(model)
     if not isinstance(perturbed, PerturbedData):

@@ -176,7 +176,14 @@ def _margin_matrix(F, C, cls, c, dual_ord=2):
 # radii
 # ---------------------------------------------------------------------------
 def nearest_center_predict(features, centers, center_classes):
-    """Class of the nearest centre, :math:`\\hat c(x) = \\mathrm{class}(\\arg\\min_j \\|f(x)-\\mu_j\\|)`."""
+    """Class of the nearest centre, :math:`\\hat c(x) = \\mathrm{class}(\\arg\\min_j \\|f(x)-\\mu_j\\|)`.
+
+    Examples
+    --------
+    >>> centers, classes = np.array([[-2.0, 0.0], [2.0, 0.0]]), np.array([0, 1])
+    >>> nearest_center_predict(np.array([[1.0, 0.0], [-3.0, 1.0]]), centers, classes).tolist()
+    [1, 0]
+    """
     F, C, cls = _check_centers(features, centers, center_classes)
     return cls[np.argmin(_sq_dists(F, C), axis=1)]
 
@@ -196,6 +203,17 @@ def feature_margin(features, centers, center_classes, labels=None):
     to the closest of them.) The numerator is evaluated in the difference form
     :math:`\\|\\mu_j-\\mu_k\\|^2 - 2(f-\\mu_k)^\\top(\\mu_j-\\mu_k)`, which keeps its precision when
     features and centres are far from the origin (the expansion in ``||f||^2`` does not).
+
+    Examples
+    --------
+    f = (1, 0) with centres (-2, 0) and (2, 0): (||f - mu_0||^2 - ||f - mu_1||^2) / (2 ||mu_0 - mu_1||)
+    = (9 - 1) / 8 = 1, the distance to the bisector x = 0; negative for the wrong label.
+
+    >>> centers, classes = np.array([[-2.0, 0.0], [2.0, 0.0]]), np.array([0, 1])
+    >>> feature_margin(np.array([[1.0, 0.0]]), centers, classes).tolist()
+    [1.0]
+    >>> feature_margin(np.array([[1.0, 0.0]]), centers, classes, labels=[0]).tolist()
+    [-1.0]
     """
     F, C, cls = _check_centers(features, centers, center_classes)
     if labels is None:
@@ -231,6 +249,15 @@ def robustness_radius(features, centers, center_classes, lipschitz):
     Returns
     -------
     (n,) array of radii (>= 0).
+
+    Examples
+    --------
+    Feature margin 1 (see :func:`feature_margin`) divided by L_f = 2: for f(x) = 2 x the input x = (0.5, 0)
+    is exactly 0.5 away from the decision boundary x = 0.
+
+    >>> centers, classes = np.array([[-2.0, 0.0], [2.0, 0.0]]), np.array([0, 1])
+    >>> robustness_radius(np.array([[1.0, 0.0]]), centers, classes, lipschitz=2.0).tolist()
+    [0.5]
     """
     lipschitz = check_positive(lipschitz, "lipschitz")
     return np.maximum(feature_margin(features, centers, center_classes), 0.0) / lipschitz
@@ -243,6 +270,16 @@ def two_nearest_radius(features, centers, center_classes, lipschitz):
     one centre per class this is the paper's second-nearest centre). Kept for teaching: it can
     be *larger* than :func:`robustness_radius` (it ignores closer bisectors), i.e. it can
     certify points that can be flipped (course notes, fact 5).
+
+    Examples
+    --------
+    f = 0, nearest centre (-1, 0) (class 0, distance 1), nearest other-class centre (0, 1.2) (distance 1.2):
+    its bisector is 0.44 / (2 sqrt(2.44)) = 0.1408 away, but the farther centre (1.25, 0) has a closer
+    bisector, 0.5625 / 4.5 = 0.125, which only :func:`robustness_radius` sees.
+
+    >>> C, cls, F = np.array([[-1.0, 0.0], [0.0, 1.2], [1.25, 0.0]]), np.array([0, 1, 2]), np.zeros((1, 2))
+    >>> np.round([two_nearest_radius(F, C, cls, 1.0)[0], robustness_radius(F, C, cls, 1.0)[0]], 4).tolist()
+    [0.1408, 0.125]
     """
     lipschitz = check_positive(lipschitz, "lipschitz")
     F, C, cls = _check_centers(features, centers, center_classes)
@@ -274,6 +311,13 @@ def certified_accuracy(radii, correct, radii_grid):
     Returns
     -------
     (g,) array in [0, 1].
+
+    Examples
+    --------
+    Three inputs, radii 0.5, 0.2, 1.0, the last one misclassified: CA(0) = 2/3, CA(0.3) = 1/3.
+
+    >>> np.round(certified_accuracy([0.5, 0.2, 1.0], [True, True, False], [0.0, 0.3]), 4).tolist()
+    [0.6667, 0.3333]
     """
     r = check_finite_array(radii, "radii", ndim=1)
     if np.any(r < 0):
@@ -303,6 +347,13 @@ def lipschitz_upper_bound(net):
 
     Valid for 1-Lipschitz activations (ReLU, tanh): each layer is a composition of an affine
     map with Lipschitz constant ``||W||_2`` and a 1-Lipschitz activation. Often very loose.
+
+    Examples
+    --------
+    >>> from tutorial_lib.network import MLP
+    >>> net = MLP([2, 2], random_state=0); net.params[0][...] = 2 * np.eye(2)   # f(x) = 2 x
+    >>> round(lipschitz_upper_bound(net), 4)
+    2.0
     """
     _check_net(net)
     return float(np.prod([np.linalg.norm(W, 2) for W in net.weights]))
@@ -315,6 +366,15 @@ def lipschitz_lower_bound(net, X):
     For a piecewise-affine network, ``||J(x)||_2`` at any point of a linear region is the
     Lipschitz constant of ``f`` on that region, so the maximum over sampled points can only
     under-estimate the global constant.
+
+    Examples
+    --------
+    >>> from tutorial_lib.network import MLP
+    >>> net = MLP([2, 3, 2], random_state=0)
+    >>> low = lipschitz_lower_bound(net, np.random.default_rng(0).normal(size=(50, 2)))
+    >>> up = lipschitz_upper_bound(net)
+    >>> bool(0 < low <= up)
+    True
     """
     _check_net(net)
     X = net._check_input(X)
@@ -409,6 +469,18 @@ def lipschitz_exact_2d(net, box):
     Returns
     -------
     LinearRegions
+
+    Examples
+    --------
+    f(x) = relu(x_1) + relu(x_2) on [-1, 1]^2: four regions (the quadrants) with gradients 0, e_1, e_2 and
+    (1, 1), so L_f = sqrt(2).
+
+    >>> from tutorial_lib.network import MLP
+    >>> net = MLP([2, 2, 1], random_state=0)
+    >>> net.params[0][...] = np.eye(2); net.params[2][...] = 1.0
+    >>> reg = lipschitz_exact_2d(net, (-1.0, 1.0, -1.0, 1.0))
+    >>> reg.n_regions, round(reg.lipschitz, 4), sorted(np.round(reg.jacobian_norms, 4).tolist())
+    (4, 1.4142, [0.0, 1.0, 1.0, 1.4142])
     """
     _check_net(net)
     if net.layer_sizes[0] != 2:
@@ -524,6 +596,16 @@ def exact_flip_distance_2d(model, X, box, regions=None):
     Returns
     -------
     ExactFlip2D
+
+    Examples
+    --------
+    >>> from tutorial_lib.network import MLP
+    >>> net = MLP([2, 2], random_state=0); net.params[0][...] = 2 * np.eye(2)   # f(x) = 2 x, L_f = 2
+    >>> centers, classes = np.array([[-2.0, 0.0], [2.0, 0.0]]), np.array([0, 1])
+    >>> model = CentroidClassifier(net, centers, classes)
+    >>> res = exact_flip_distance_2d(model, np.array([[0.5, 0.0]]), (-1.0, 1.0, -1.0, 1.0))
+    >>> np.round(res.distance, 4).tolist(), res.exact.tolist(), res.predicted.tolist()   # the boundary is x_1 = 0
+    ([0.5], [True], [1])
     """
     if not isinstance(model, CentroidClassifier):
         raise TypeError(f"model must be a CentroidClassifier, got {type(model).__name__}")
@@ -584,7 +666,13 @@ def exact_flip_distance_2d(model, X, box, regions=None):
 
 
 def box_grid(box, n_grid):
-    """``n_grid x n_grid`` grid of points covering ``box = (x_min, x_max, y_min, y_max)``, shape (n_grid**2, 2)."""
+    """``n_grid x n_grid`` grid of points covering ``box = (x_min, x_max, y_min, y_max)``, shape (n_grid**2, 2).
+
+    Examples
+    --------
+    >>> box_grid((0.0, 1.0, 0.0, 1.0), 2).tolist()
+    [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
+    """
     b = _check_box(box)
     n_grid = check_int(n_grid, "n_grid", minimum=2)
     gx, gy = np.meshgrid(np.linspace(b[0], b[1], n_grid), np.linspace(b[2], b[3], n_grid))
@@ -628,6 +716,16 @@ def magnet_loss(features, labels, centers, center_classes, alpha=1.0, sigma=None
     Returns
     -------
     MagnetLoss
+
+    Examples
+    --------
+    Two points on the bisector of their centres (0, 0) and (2, 0), sigma = 1: each term is
+    alpha + 1/2 + log(e^{-1/2}) = alpha, so the loss is the full margin alpha = 1.
+
+    >>> F, centers = np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([[0.0, 0.0], [2.0, 0.0]])
+    >>> res = magnet_loss(F, [0, 1], centers, [0, 1], alpha=1.0, sigma=1.0)
+    >>> round(res.loss, 4), res.active_fraction
+    (1.0, 1.0)
     """
     F, C, cls = _check_centers(features, centers, center_classes)
     y = check_labels(labels, "labels", n_samples=F.shape[0])
@@ -678,6 +776,14 @@ def magnet_probabilities(features, centers, center_classes, sigma2, classes=None
 
     Returns an ``(n, n_classes)`` array; columns follow ``classes`` (default: sorted unique
     ``center_classes``).
+
+    Examples
+    --------
+    At f = 0 with centres (0, 0) and (2, 0) and sigma^2 = 1: p_0 = 1 / (1 + e^{-2}) = 0.8808.
+
+    >>> p = magnet_probabilities(np.zeros((1, 2)), np.array([[0.0, 0.0], [2.0, 0.0]]), [0, 1], 1.0)
+    >>> np.round(p, 4).tolist()
+    [[0.8808, 0.1192]]
     """
     F, C, cls = _check_centers(features, centers, center_classes)
     sigma2 = check_positive(sigma2, "sigma2")
@@ -695,6 +801,15 @@ def fit_centers(features, labels, n_clusters=1, random_state=None):
 
     Returns ``(centers, center_classes)`` with ``centers`` of shape ``(K * n_classes, d)``;
     with ``n_clusters=1`` the centres are the class means.
+
+    Examples
+    --------
+    With one centre per class the centres are the class means:
+
+    >>> F = np.array([[0.0, 0.0], [2.0, 0.0], [10.0, 1.0], [12.0, 3.0]])
+    >>> centers, center_classes = fit_centers(F, [0, 0, 1, 1], random_state=0)
+    >>> centers.tolist(), center_classes.tolist()
+    ([[1.0, 0.0], [11.0, 2.0]], [0, 1])
     """
     from sklearn.cluster import KMeans
 
@@ -725,6 +840,16 @@ class CentroidClassifier:
     net : MLP, the feature map ``f``
     centers : (m, d) array;  center_classes : (m,) int array
     sigma2 : float or None, the Magnet variance (needed for the soft classifier only)
+
+    Examples
+    --------
+    >>> from tutorial_lib.network import MLP
+    >>> net = MLP([2, 2], random_state=0); net.params[0][...] = 2 * np.eye(2)   # f(x) = 2 x, L_f = 2
+    >>> centers, classes = np.array([[-2.0, 0.0], [2.0, 0.0]]), np.array([0, 1])
+    >>> model = CentroidClassifier(net, centers, classes)
+    >>> X = np.array([[0.5, 0.0], [-0.1, 3.0]])
+    >>> model.predict(X).tolist(), np.round(model.margin(X), 4).tolist(), np.round(model.radius(X, 2.0), 4).tolist()
+    ([1, 0], [1.0, 0.2], [0.5, 0.1])
     """
 
     net: MLP
@@ -762,7 +887,20 @@ class CentroidClassifier:
 
 
 def save_models(path, models):
-    """Save ``{name: CentroidClassifier or MLP}`` to one ``.npz`` file (see :func:`load_models`)."""
+    """Save ``{name: CentroidClassifier or MLP}`` to one ``.npz`` file (see :func:`load_models`).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from tutorial_lib.network import MLP
+    >>> tmp = tempfile.TemporaryDirectory(); path = os.path.join(tmp.name, "models.npz")
+    >>> save_models(path, {"net": MLP([2, 3, 2], random_state=0)})
+    >>> loaded = load_models(path)["net"]
+    >>> ref = MLP([2, 3, 2], random_state=0)
+    >>> loaded.layer_sizes, all(np.array_equal(a, b) for a, b in zip(loaded.params, ref.params))
+    ((2, 3, 2), True)
+    >>> tmp.cleanup()
+    """
     arrays = {}
     for name, model in models.items():
         if "/" in name:
@@ -778,7 +916,24 @@ def save_models(path, models):
 
 
 def load_models(path):
-    """Load the ``{name: CentroidClassifier or MLP}`` dictionary written by :func:`save_models`."""
+    """Load the ``{name: CentroidClassifier or MLP}`` dictionary written by :func:`save_models`.
+
+    Examples
+    --------
+    A classifier survives the round trip through :func:`save_models` (net, centres and sigma^2):
+
+    >>> from tutorial_lib.network import MLP
+    >>> net = MLP([2, 2], random_state=0); net.params[0][...] = 2 * np.eye(2)   # f(x) = 2 x, L_f = 2
+    >>> centers, classes = np.array([[-2.0, 0.0], [2.0, 0.0]]), np.array([0, 1])
+    >>> model = CentroidClassifier(net, centers, classes)
+    >>> import os, tempfile
+    >>> tmp = tempfile.TemporaryDirectory(); path = os.path.join(tmp.name, "models.npz")
+    >>> save_models(path, {"toy": CentroidClassifier(net, centers, classes, sigma2=1.0)})
+    >>> back = load_models(path)["toy"]
+    >>> back.predict(np.array([[0.5, 0.0]])).tolist(), back.sigma2, back.centers.tolist()
+    ([1], 1.0, [[-2.0, 0.0], [2.0, 0.0]])
+    >>> tmp.cleanup()
+    """
     with np.load(path) as data:
         arrays = {k: data[k] for k in data.files}
     names = sorted({k.split("/")[0] for k in arrays})
@@ -801,6 +956,13 @@ def feature_plane_basis(features, centers):
     is drawn as a vertical line at its true distance (for two centres the picture of the
     margin is exact). Second axis: the leading principal direction of the features orthogonal
     to the first.
+
+    Examples
+    --------
+    >>> F = np.random.default_rng(0).normal(size=(20, 3))
+    >>> B = feature_plane_basis(F, np.array([[0.0, 0.0, 0.0], [0.0, 3.0, 4.0]]))
+    >>> B.shape, np.round(B[:, 0], 4).tolist(), bool(np.allclose(B.T @ B, np.eye(2)))   # axis 1: (mu_1 - mu_0) / 5
+    ((3, 2), [0.0, 0.6, 0.8], True)
     """
     F = check_data_matrix(features, "features")
     C = check_data_matrix(centers, "centers", min_samples=2)
@@ -845,6 +1007,14 @@ def train_magnet(net, X, y, epochs, n_clusters=1, alpha=1.0, lr=1e-3, batch_size
     Returns
     -------
     MagnetTrainingResult (history.accuracies: training accuracy of the hard rule).
+
+    Examples
+    --------
+    >>> from tutorial_lib.network import MLP
+    >>> X, y = synthetic_data("moons", n_samples=60)
+    >>> res = train_magnet(MLP([2, 8, 4], random_state=0), X, y, epochs=3, random_state=0, show_progress=False)
+    >>> res.model.centers.shape, res.history.losses.shape, bool(0.0 <= res.history.final_accuracy <= 1.0)
+    ((2, 4), (3,), True)
     """
     net = _check_net(net).copy()
     X, y, epochs, batch_size, rng, opt = prepare_training(net, X, y, epochs, batch_size, random_state, lr,
@@ -896,6 +1066,13 @@ def train_clustr(X, y, layer_sizes, ce_epochs, magnet_epochs, n_clusters=1, alph
     ce_epochs, magnet_epochs : int >= 1
     Other parameters as in :func:`~tutorial_lib.network.train_cross_entropy` and
     :func:`train_magnet`.
+
+    Examples
+    --------
+    >>> X, y = synthetic_data("moons", n_samples=60)
+    >>> res = train_clustr(X, y, [2, 8, 8, 2], ce_epochs=2, magnet_epochs=2, random_state=0, show_progress=False)
+    >>> res.ce_net.layer_sizes, res.model.net.layer_sizes   # the last layer is dropped for the Magnet stage
+    ((2, 8, 8, 2), (2, 8, 8))
     """
     # validate under this function's own argument names (the inner trainers call them epochs/lr)
     X = check_data_matrix(X, "X")
@@ -1020,6 +1197,19 @@ def pgd_attack(model, X, y, eps, norm="l2", objective="hard", steps=50, step_siz
     Returns
     -------
     AttackResult
+
+    Examples
+    --------
+    The certified radius of x = (0.5, 0) is 0.5 (see :func:`robustness_radius`): PGD fails inside it and
+    succeeds beyond it.
+
+    >>> from tutorial_lib.network import MLP
+    >>> net = MLP([2, 2], random_state=0); net.params[0][...] = 2 * np.eye(2)   # f(x) = 2 x, L_f = 2
+    >>> centers, classes = np.array([[-2.0, 0.0], [2.0, 0.0]]), np.array([0, 1])
+    >>> model = CentroidClassifier(net, centers, classes)
+    >>> X, y = np.array([[0.5, 0.0]]), np.array([1])
+    >>> [pgd_attack(model, X, y, eps, random_state=0).fooled.tolist() for eps in (0.4, 0.6)]
+    [[False], [True]]
     """
     if not isinstance(model, CentroidClassifier):
         raise TypeError(f"model must be a CentroidClassifier, got {type(model).__name__}")
@@ -1115,6 +1305,16 @@ def min_norm_attack(model, X, y=None, eps_max=1.0, norm="l2", n_bisect=20, steps
     For each row: check that :func:`pgd_attack` succeeds at ``eps_max``, then bisect
     ``[0, eps_max]`` ``n_bisect`` times, keeping the adversarial example of the smallest
     successful budget. ``y`` defaults to the current predictions (attack the prediction).
+
+    Examples
+    --------
+    >>> from tutorial_lib.network import MLP
+    >>> net = MLP([2, 2], random_state=0); net.params[0][...] = 2 * np.eye(2)   # f(x) = 2 x, L_f = 2
+    >>> centers, classes = np.array([[-2.0, 0.0], [2.0, 0.0]]), np.array([0, 1])
+    >>> model = CentroidClassifier(net, centers, classes)
+    >>> res = min_norm_attack(model, np.array([[0.5, 0.0]]), random_state=0)
+    >>> res.found.tolist(), np.round(res.distance, 3).tolist()   # the boundary x_1 = 0 is 0.5 away
+    ([True], [0.5])
     """
     if not isinstance(model, CentroidClassifier):
         raise TypeError(f"model must be a CentroidClassifier, got {type(model).__name__}")
@@ -1166,7 +1366,18 @@ class RadiusExplorerState:
 
 def radius_explorer_state(model, x, lipschitz, eps_max=2.0, random_state=0):
     """Pure logic of the radius explorer: features, prediction, certified radius and the
-    smallest adversarial perturbation PGD finds for one input ``x`` (1-D array)."""
+    smallest adversarial perturbation PGD finds for one input ``x`` (1-D array).
+
+    Examples
+    --------
+    >>> from tutorial_lib.network import MLP
+    >>> net = MLP([2, 2], random_state=0); net.params[0][...] = 2 * np.eye(2)   # f(x) = 2 x, L_f = 2
+    >>> centers, classes = np.array([[-2.0, 0.0], [2.0, 0.0]]), np.array([0, 1])
+    >>> model = CentroidClassifier(net, centers, classes)
+    >>> s = radius_explorer_state(model, np.array([0.5, 0.0]), 2.0)
+    >>> s.predicted, s.radius, round(s.attack_distance, 3)   # certified radius = attack distance here
+    (1, 0.5, 0.5)
+    """
     if not isinstance(model, CentroidClassifier):
         raise TypeError(f"model must be a CentroidClassifier, got {type(model).__name__}")
     x = check_finite_array(x, "x", ndim=1)
@@ -1238,6 +1449,16 @@ def radius_explorer_states(model, X, lipschitz, eps_max=2.0, random_state=0):
     Returns
     -------
     tuple of RadiusExplorerState, one per row of ``X``
+
+    Examples
+    --------
+    >>> from tutorial_lib.network import MLP
+    >>> net = MLP([2, 2], random_state=0); net.params[0][...] = 2 * np.eye(2)   # f(x) = 2 x, L_f = 2
+    >>> centers, classes = np.array([[-2.0, 0.0], [2.0, 0.0]]), np.array([0, 1])
+    >>> model = CentroidClassifier(net, centers, classes)
+    >>> S = radius_explorer_states(model, np.array([[0.5, 0.0], [-0.25, 1.0]]), 2.0)
+    >>> [(s.predicted, s.radius, round(s.attack_distance, 3)) for s in S]
+    [(1, 0.5, 0.5), (0, 0.25, 0.25)]
     """
     if not isinstance(model, CentroidClassifier):
         raise TypeError(f"model must be a CentroidClassifier, got {type(model).__name__}")
@@ -1288,7 +1509,14 @@ SYNTHETIC_BOXES = {"moons": (-2.5, 3.5, -2.0, 2.5), "circles": (-2.0, 2.0, -2.0,
 
 def synthetic_data(name, split="train", n_samples=400):
     """The two 2-D data sets of the chapter: ``make_moons(noise=0.1)`` and
-    ``make_circles(noise=0.05, factor=0.5)``; ``split="train"`` uses seed 0, ``"test"`` seed 1."""
+    ``make_circles(noise=0.05, factor=0.5)``; ``split="train"`` uses seed 0, ``"test"`` seed 1.
+
+    Examples
+    --------
+    >>> X, y = synthetic_data("moons")
+    >>> X.shape, np.bincount(y).tolist()
+    ((400, 2), [200, 200])
+    """
     from sklearn.datasets import make_circles, make_moons
 
     name = check_choice(name, "name", tuple(SYNTHETIC_BOXES))
@@ -1307,6 +1535,13 @@ def train_synthetic(name, method, seed, show_progress=None):
     Magnet fine-tuning for 60 epochs. ``method="magnet"``: Magnet loss for 120 epochs from a
     random (He) initialisation of the same feature map ``[2, 20, 20]``. One centre per class
     (K = 1), alpha = 1, Adam (lr 1e-2 for cross-entropy, 1e-3 for Magnet), batches of 64.
+
+    Examples
+    --------
+    >>> model = train_synthetic("moons", "clustr", 0, show_progress=False)
+    >>> X, y = synthetic_data("moons", "test")
+    >>> model.net.layer_sizes, bool((model.predict(X) == y).mean() > 0.9)
+    ((2, 20, 20), True)
     """
     method = check_choice(method, "method", ("clustr", "magnet"))
     seed = check_int(seed, "seed", minimum=0)
@@ -1323,6 +1558,12 @@ def digits_data():
     """scikit-learn digits scaled to [0, 1] (pixels / 16), stratified 70/30 split with seed 0.
 
     Returns ``(X_train, X_test, y_train, y_test)``.
+
+    Examples
+    --------
+    >>> X_train, X_test, y_train, y_test = digits_data()
+    >>> X_train.shape, X_test.shape, float(X_train.min()), float(X_train.max())
+    ((1257, 64), (540, 64), 0.0, 1.0)
     """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -1333,7 +1574,16 @@ def digits_data():
 
 def train_digits(seed=0, show_progress=None):
     """Chapter 06 digits recipe: ClusTR with a ``[64, 64, 32, 10]`` cross-entropy network (30 epochs),
-    feature map ``[64, 64, 32]``, Magnet fine-tuning for 20 epochs (K = 1, alpha = 1)."""
+    feature map ``[64, 64, 32]``, Magnet fine-tuning for 20 epochs (K = 1, alpha = 1).
+
+    Examples
+    --------
+    >>> res = train_digits(0, show_progress=False)
+    >>> X_train, X_test, y_train, y_test = digits_data()
+    >>> accuracy = (res.model.predict(X_test) == y_test).mean()
+    >>> res.ce_net.layer_sizes, res.model.net.layer_sizes, bool(accuracy > 0.9)
+    ((64, 64, 32, 10), (64, 64, 32), True)
+    """
     seed = check_int(seed, "seed", minimum=0)
     check_bool(show_progress, "show_progress", allow_none=True)
     X_train, _, y_train, _ = digits_data()
@@ -1343,7 +1593,16 @@ def train_digits(seed=0, show_progress=None):
 
 def load_cached_models(kind):
     """Load the cached chapter 06 models: ``kind="synthetic"`` (``{data}_{method}_{seed}``) or
-    ``kind="digits"`` (``ce_net``, ``clustr``). Regenerate with ``benchmarks/train_clustr.py``."""
+    ``kind="digits"`` (``ce_net``, ``clustr``). Regenerate with ``benchmarks/train_clustr.py``.
+
+    Examples
+    --------
+    >>> models = load_cached_models("synthetic")
+    >>> len(models), sorted(models)[0]
+    (20, 'circles_clustr_0')
+    >>> sorted(load_cached_models("digits"))
+    ['ce_net', 'clustr']
+    """
     from pathlib import Path
 
     kind = check_choice(kind, "kind", ("synthetic", "digits"))

@@ -144,6 +144,13 @@ def uniform_weights(n):
     ndarray of shape (n, n)
         Dense matrix ``ones(n, n) - eye(n)``. :func:`solve_cvc` recognises constant dense
         weights and uses the exact 1-D path or the O(nd) closed-form linear solve.
+
+    Examples
+    --------
+    >>> uniform_weights(3)
+    array([[0., 1., 1.],
+           [1., 0., 1.],
+           [1., 1., 0.]])
     """
     n = check_int(n, "n", minimum=1)
     return np.ones((n, n)) - np.eye(n)
@@ -270,6 +277,14 @@ def phi_from_scale(X, n_neighbors=10, target=0.5):
     -------
     float
         ``phi > 0`` (if all neighbour distances are 0 the median is replaced by 1).
+
+    Examples
+    --------
+    Points 0, 1, 3 with one neighbour each: squared neighbour distances 1, 1, 4 (median 1), so
+    phi = -ln(0.5) / 1 = ln 2.
+
+    >>> round(float(phi_from_scale([[0.0], [1.0], [3.0]], n_neighbors=1)), 4) == round(float(np.log(2)), 4)
+    True
     """
     X = check_data_matrix(X, "X", min_samples=2)
     n_neighbors = check_int(n_neighbors, "n_neighbors", minimum=1)
@@ -308,6 +323,17 @@ def knn_gaussian_weights(X, n_neighbors=10, phi=0.5, *, connect=False):
     -------
     scipy.sparse.csr_matrix of shape (n_samples, n_samples)
         Weights that underflow to 0 (far pairs, large ``phi``) are dropped.
+
+    Examples
+    --------
+    Points 0, 1, 3 with one neighbour each: edges (0, 1) and (1, 2) with weights exp(-0.5 * 1) and
+    exp(-0.5 * 4) = exp(-2); no edge (0, 2).
+
+    >>> W = knn_gaussian_weights([[0.0], [1.0], [3.0]], n_neighbors=1, phi=0.5)
+    >>> np.round(W.toarray(), 4)
+    array([[0.    , 0.6065, 0.    ],
+           [0.6065, 0.    , 0.1353],
+           [0.    , 0.1353, 0.    ]])
     """
     X = check_data_matrix(X, "X", min_samples=2)
     n = X.shape[0]
@@ -461,6 +487,14 @@ def cvc_objective(X, Y, gamma, weights, p=2):
     Returns
     -------
     float
+
+    Examples
+    --------
+    Toy data, Y = [6, 6, 7, 7], gamma = 2.5, uniform weights: 0.5 (36 + 16 + 9 + 49) + 2.5 * 4 * 1 = 65.
+
+    >>> X, Y = np.array([[0.0], [2.0], [10.0], [14.0]]), np.array([[6.0], [6.0], [7.0], [7.0]])
+    >>> cvc_objective(X, Y, 2.5, uniform_weights(4))
+    65.0
     """
     X = check_data_matrix(X, "X")
     Y = check_data_matrix(Y, "Y")
@@ -559,6 +593,12 @@ def fusion_partition(Y, weights, tau=1e-4, scale=None):
     Returns
     -------
     FusionResult
+
+    Examples
+    --------
+    >>> f = fusion_partition(np.array([[6.0], [6.0], [7.0], [7.0]]), uniform_weights(4))
+    >>> f.labels.tolist(), f.n_clusters, f.stable
+    ([0, 0, 1, 1], 2, True)
     """
     Y = check_data_matrix(Y, "Y")
     tau = check_positive(tau, "tau")
@@ -568,7 +608,13 @@ def fusion_partition(Y, weights, tau=1e-4, scale=None):
 
 
 def fusion_labels(Y, weights, tau=1e-4, scale=None):
-    """Label vector of :func:`fusion_partition` (same arguments); labels by first appearance."""
+    """Label vector of :func:`fusion_partition` (same arguments); labels by first appearance.
+
+    Examples
+    --------
+    >>> fusion_labels(np.array([[7.0], [6.0], [7.0], [6.0]]), uniform_weights(4)).tolist()
+    [0, 1, 0, 1]
+    """
     return fusion_partition(Y, weights, tau=tau, scale=scale).labels
 
 
@@ -675,6 +721,13 @@ def cvc_1d_uniform(x, gamma):
     -------
     ndarray of shape (n_samples,)
         The centroids :math:`y^*`, in the order of ``x``.
+
+    Examples
+    --------
+    Toy data at gamma = 2.5: the cluster means 1 and 12 each move gamma * 2 = 5 towards the other one.
+
+    >>> cvc_1d_uniform([0.0, 2.0, 10.0, 14.0], 2.5).tolist()
+    [6.0, 6.0, 7.0, 7.0]
     """
     arr = check_finite_array(x, "x")
     if arr.ndim == 2 and arr.shape[1] == 1:
@@ -802,6 +855,13 @@ def solve_cvc(X, gamma, weights, p=2, tol=1e-6, max_iter=20000, init=None, *,
     -------
     CVCSolution
         With honest ``converged``, ``kkt_residual`` and ``duality_gap``.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [2.0], [10.0], [14.0]])
+    >>> sol = solve_cvc(X, 2.5, uniform_weights(4))
+    >>> np.round(sol.Y, 4).ravel().tolist(), sol.labels.tolist(), round(sol.objective, 4), sol.converged
+    ([6.0, 6.0, 7.0, 7.0], [0, 0, 1, 1], 65.0, True)
     """
     X = check_data_matrix(X, "X")
     n, d = X.shape
@@ -908,6 +968,15 @@ def clusterpath(X, gammas, weights, p=2, tol=1e-6, max_iter=20000, *, show_progr
     Returns
     -------
     ClusterPath
+
+    Examples
+    --------
+    Toy data: {0, 2} fuses from gamma = 1, {10, 14} from 2, and everything from 2.75.
+
+    >>> X = np.array([[0.0], [2.0], [10.0], [14.0]])
+    >>> path = clusterpath(X, [0.5, 2.5, 3.0], uniform_weights(4), show_progress=False)
+    >>> [s.n_clusters for s in path.solutions]
+    [4, 2, 1]
     """
     X = check_data_matrix(X, "X")
     gam = check_real_array(gammas, "gammas") if not isinstance(gammas, (str, bytes)) else None
@@ -951,6 +1020,13 @@ class ConvexClustering(ClusterMixin, BaseEstimator):
     n_iter_ : int
     solution_ : CVCSolution
     n_features_in_ : int
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [2.0], [10.0], [14.0]])
+    >>> est = ConvexClustering(gamma=2.5, weights="uniform").fit(X)
+    >>> est.labels_.tolist(), est.n_clusters_, np.round(est.centroids_, 4).ravel().tolist()
+    ([0, 0, 1, 1], 2, [6.0, 6.0, 7.0, 7.0])
     """
 
     def __init__(self, gamma=1.0, p=2, weights="knn", n_neighbors=10, phi=0.5, tol=1e-6,
@@ -1110,6 +1186,16 @@ def recovery_view(X, labels, weights, gamma, point, position, p=2, gammas=None, 
     -------
     RecoveryView
         Use ``view.at(other_gamma)`` to reuse the path for another ``gamma``.
+
+    Examples
+    --------
+    Example 3 of Zheng & Li: x_3 moved to 17; Theorem 1 on the moved data gives [1.5, 3.625), which
+    contains gamma = 2.5, and the solver indeed returns the partition.
+
+    >>> X = np.array([[0.0], [2.0], [10.0], [14.0]])
+    >>> v = recovery_view(X, [0, 0, 1, 1], uniform_weights(4), 2.5, 2, [17.0])
+    >>> v.certified, v.recovered, (v.report.gamma_min, v.report.gamma_max)
+    (True, True, (1.5, 3.625))
     """
     from .recovery import recovery_conditions
     from ._validation import check_finite_array, check_labels

@@ -114,6 +114,12 @@ def toy_four_points() -> Dataset:
 
     Its reference partition is ``{{1, 2}, {3, 4}}``, i.e. ``y = [0, 0, 1, 1]``; with uniform
     weights and p = 2, convex clustering recovers it for gamma in [2, 2.75) (Theorem 1).
+
+    Examples
+    --------
+    >>> d = toy_four_points()
+    >>> d.X.ravel().tolist(), d.y.tolist()
+    ([0.0, 2.0, 10.0, 14.0], [0, 0, 1, 1])
     """
     return Dataset(
         name="toy: X = [0, 2, 10, 14]",
@@ -126,7 +132,14 @@ def toy_four_points() -> Dataset:
 
 
 def example3_perturbed() -> Dataset:
-    """Example 3 of Zheng & Li: ``x_3`` moved from 10 to 17 (eps = [0, 0, 7, 0]); partition unchanged."""
+    """Example 3 of Zheng & Li: ``x_3`` moved from 10 to 17 (eps = [0, 0, 7, 0]); partition unchanged.
+
+    Examples
+    --------
+    >>> d = example3_perturbed()
+    >>> (d.X - toy_four_points().X).ravel().tolist(), d.y.tolist()   # eps = [0, 0, 7, 0]
+    ([0.0, 0.0, 7.0, 0.0], [0, 0, 1, 1])
+    """
     return Dataset(
         name="toy: Example 3, X(eps) = [0, 2, 17, 14]",
         X=np.array([[0.0], [2.0], [17.0], [14.0]]),
@@ -138,7 +151,14 @@ def example3_perturbed() -> Dataset:
 
 
 def example4_perturbed() -> Dataset:
-    """Example 4 of Zheng & Li: ``x_3`` moved from 10 to -4; the partition becomes {{1,2,3},{4}}."""
+    """Example 4 of Zheng & Li: ``x_3`` moved from 10 to -4; the partition becomes {{1,2,3},{4}}.
+
+    Examples
+    --------
+    >>> d = example4_perturbed()
+    >>> (d.X - toy_four_points().X).ravel().tolist(), d.y.tolist()   # eps = [0, 0, -14, 0]
+    ([0.0, 0.0, -14.0, 0.0], [0, 0, 0, 1])
+    """
     return Dataset(
         name="toy: Example 4, X(eps) = [0, 2, -4, 14]",
         X=np.array([[0.0], [2.0], [-4.0], [14.0]]),
@@ -150,7 +170,14 @@ def example4_perturbed() -> Dataset:
 
 
 def load_iris() -> Dataset:
-    """Fisher's Iris (150 x 4, three species of 50), from scikit-learn (no download)."""
+    """Fisher's Iris (150 x 4, three species of 50), from scikit-learn (no download).
+
+    Examples
+    --------
+    >>> d = load_iris()
+    >>> d.X.shape, np.bincount(d.y).tolist()
+    ((150, 4), [50, 50, 50])
+    """
     from sklearn.datasets import load_iris as _load
 
     raw = _load()
@@ -166,7 +193,14 @@ def load_iris() -> Dataset:
 
 
 def load_wine() -> Dataset:
-    """UCI Wine recognition (178 x 13, three cultivars of 59/71/48), from scikit-learn."""
+    """UCI Wine recognition (178 x 13, three cultivars of 59/71/48), from scikit-learn.
+
+    Examples
+    --------
+    >>> d = load_wine()
+    >>> d.X.shape, np.bincount(d.y).tolist()
+    ((178, 13), [59, 71, 48])
+    """
     from sklearn.datasets import load_wine as _load
 
     raw = _load()
@@ -196,6 +230,12 @@ def load_seeds() -> Dataset:
 
     The original file separates columns by one *or two* tab characters, so it is parsed
     with a whitespace splitter; labels 1, 2, 3 are mapped to 0, 1, 2.
+
+    Examples
+    --------
+    >>> d = load_seeds()
+    >>> d.X.shape, np.bincount(d.y).tolist(), d.feature_names[0]
+    ((210, 7), [70, 70, 70], 'area')
     """
     path = _DATA_DIR / "seeds_dataset.txt"
     rows = [line.split() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -228,6 +268,14 @@ def load_dataset(name: str, *, standardize: bool = False) -> Dataset:
     """Load a data set by name (``"toy"``, ``"iris"``, ``"seeds"``, ``"wine"``).
 
     ``standardize=True`` returns :meth:`Dataset.standardized`.
+
+    Examples
+    --------
+    >>> load_dataset("toy").X.shape
+    (4, 1)
+    >>> Z = load_dataset("iris", standardize=True).X   # each feature: mean 0, standard deviation 1
+    >>> bool(np.allclose(Z.mean(axis=0), 0)), bool(np.allclose(Z.std(axis=0), 1))
+    (True, True)
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__}")

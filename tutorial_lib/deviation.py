@@ -105,6 +105,13 @@ def comembership(labels):
     Returns
     -------
     ndarray of int64, shape (n, n)
+
+    Examples
+    --------
+    >>> comembership([0, 0, 1])
+    array([[1, 1, 0],
+           [1, 1, 0],
+           [0, 0, 1]])
     """
     lab = check_labels(labels, "labels")
     if lab.shape[0] > _COMEMBERSHIP_MAX_N:
@@ -166,6 +173,19 @@ def delta_measure(labels_ref, labels_new):
     -------
     int
         The exact (Python integer) value; 0 iff the partitions agree up to relabelling.
+
+    Examples
+    --------
+    Point 2 leaves cluster 1 for cluster 0: it gains two mates and loses one, so 3 unordered
+    (6 ordered) pairs change status and the squared Frobenius norm of the co-membership change is 6:
+
+    >>> ref, new = [0, 0, 1, 1], [0, 0, 0, 1]
+    >>> delta_measure(ref, new)
+    6
+    >>> int(((comembership(new) - comembership(ref)) ** 2).sum())
+    6
+    >>> delta_measure(ref, [1, 1, 0, 0])   # a relabelling is no change
+    0
     """
     ref, new = _label_pair(labels_ref, labels_new)
     a, ka = _dense_codes(ref)
@@ -191,6 +211,15 @@ def delta_two_way(n, s):
     Returns
     -------
     int
+
+    Examples
+    --------
+    One of n = 4 points changes cluster: 2 * 1 * (4 - 1) = 6, as :func:`delta_measure` counts it.
+
+    >>> delta_two_way(4, 1)
+    6
+    >>> delta_measure([0, 0, 1, 1], [0, 0, 0, 1])
+    6
     """
     n = check_int(n, "n", minimum=1)
     s = check_int(s, "s", minimum=0, maximum=n)
@@ -234,6 +263,16 @@ def delta_three_way(n1, n2, n3, s1, s2):
     Returns
     -------
     int
+
+    Examples
+    --------
+    Sizes (3, 2, 2), one point to V_2 and one to V_3: 2 (6 - 2) + 1 (4 - 1) + 1 (4 - 1) = 14.
+
+    >>> delta_three_way(3, 2, 2, 1, 1)
+    14
+    >>> sc = spill_partition((3, 2, 2), [(0, 1, 1), (0, 2, 1)])
+    >>> delta_measure(sc.labels_ref, sc.labels_new)
+    14
     """
     n1, n2, n3 = _check_sizes3(n1, n2, n3)
     s1 = check_int(s1, "s1", minimum=0, maximum=n1)
@@ -288,6 +327,16 @@ def monotone_range_two_way(n1, n2):
     Returns
     -------
     MonotoneRange
+
+    Examples
+    --------
+    n1 = 3, n2 = 2: delta(s) = 2 s (5 - s) is 0, 8, 12, 12 for s = 0..3.
+
+    >>> [delta_two_way(5, s) for s in range(4)]
+    [0, 8, 12, 12]
+    >>> r = monotone_range_two_way(3, 2)
+    >>> r.s_max_nondecreasing, r.s_max_increasing, r.paper_s_max, r.s_feasible
+    (3, 2, 2, 3)
     """
     n1 = check_int(n1, "n1", minimum=1)
     n2 = check_int(n2, "n2", minimum=0)
@@ -317,6 +366,16 @@ def monotone_range_three_way(n1, n2, n3):
     -------
     MonotoneRange
         In terms of t = s1 = s2.
+
+    Examples
+    --------
+    n = (4, 2, 2): A = 24 and delta(t) = t (24 - 6 t) is 0, 18, 24 for t = 0, 1, 2.
+
+    >>> [delta_three_way(4, 2, 2, t, t) for t in range(3)]
+    [0, 18, 24]
+    >>> r = monotone_range_three_way(4, 2, 2)
+    >>> r.s_max_nondecreasing, r.s_max_increasing, r.paper_s_max, r.s_feasible
+    (2, 2, 1, 2)
     """
     n1, n2, n3 = _check_sizes3(n1, n2, n3)
     a = 4 * n1 + 2 * n2 + 2 * n3
@@ -368,6 +427,16 @@ def delta_grid_three_way(n1, n2, n3):
     Returns
     -------
     DeltaGrid
+
+    Examples
+    --------
+    >>> g = delta_grid_three_way(2, 1, 1)
+    >>> g.delta.shape
+    (3, 3)
+    >>> float(g.delta[1, 1]) == delta_three_way(2, 1, 1, 1, 1) == 6
+    True
+    >>> bool(g.feasible[2, 1]), bool(g.terminal[1, 1])   # s1 + s2 = 3 > n1; V_1 empty at (1, 1)
+    (False, True)
     """
     n1, n2, n3 = _check_sizes3(n1, n2, n3)
     s1, s2 = np.meshgrid(np.arange(n1 + 2), np.arange(n1 + 2), indexing="ij")
@@ -423,6 +492,14 @@ def best_matching(labels_ref, labels_new):
     Returns
     -------
     Matching
+
+    Examples
+    --------
+    New cluster 1 matches reference cluster 0 and new 0 matches reference 1; only point 2 changed.
+
+    >>> m = best_matching([0, 0, 1, 1], [1, 1, 1, 0])
+    >>> m.n_changed, m.changed.tolist(), sorted(m.mapping.items())
+    (1, [False, False, True, False], [(0, 1), (1, 0)])
     """
     ref, new = _label_pair(labels_ref, labels_new)
     N = contingency(ref, new, names=("labels_ref", "labels_new"))
@@ -452,6 +529,13 @@ def changed_points(labels_ref, labels_new):
     Returns
     -------
     int
+
+    Examples
+    --------
+    >>> changed_points([0, 0, 1, 1], [1, 1, 1, 0])
+    1
+    >>> changed_points([0, 0, 1, 1], [1, 1, 0, 0])   # a relabelling
+    0
     """
     return best_matching(labels_ref, labels_new).n_changed
 
@@ -483,6 +567,16 @@ def deviation(labels_ref, labels_new, kind="delta"):
     Returns
     -------
     float
+
+    Examples
+    --------
+    With n = 4 and delta = 6, 1 - RI = delta / (n (n - 1)) = 6 / 12:
+
+    >>> ref, new = [0, 0, 1, 1], [0, 0, 0, 1]
+    >>> deviation(ref, new), deviation(ref, new, "rand"), deviation(ref, new, "nchg")
+    (6.0, 0.5, 1.0)
+    >>> round(deviation([0, 0, 1, 1], [0, 1, 0, 1], "ari"), 4)   # ARI = -1/2, the minimum
+    1.5
     """
     kind = check_choice(kind, "kind", KINDS)
     ref, new = _label_pair(labels_ref, labels_new)
@@ -521,6 +615,14 @@ def all_deviations(labels_ref, labels_new):
     Returns
     -------
     DeviationValues
+
+    Examples
+    --------
+    >>> d = all_deviations([0, 0, 1, 1], [0, 0, 0, 1])
+    >>> d.delta, d.rand, d.nchg
+    (6, 0.5, 1)
+    >>> {k: round(v, 4) for k, v in all_deviations([0, 0, 1, 1], [1, 1, 0, 0]).as_dict().items()}
+    {'delta': 0, 'rand': 0.0, 'ari': 0.0, 'nmi': 0.0, 'nchg': 0}
     """
     ref, new = _label_pair(labels_ref, labels_new)
     return DeviationValues(
@@ -617,6 +719,14 @@ def deviation_properties(eps_norms, values, *, changed=None, labels_ref=None, la
     Returns
     -------
     DeviationPropertyReport
+
+    Examples
+    --------
+    >>> rep = deviation_properties([0.0, 1.0, 2.0], [0.0, 0.0, 6.0], changed=[False, False, True])
+    >>> rep.all_hold
+    True
+    >>> print(deviation_properties([0.0, 1.0, 2.0], [0.0, 6.0, 2.0], changed=[False, True, True]))
+    (i) FAILS at [2]; (ii) holds; (iii) holds
     """
     norms = check_finite_array(eps_norms, "eps_norms", ndim=1)
     vals = check_finite_array(values, "values", ndim=1)
@@ -837,6 +947,16 @@ def explore_scenario(sizes, moves, *, max_n=400):
     Returns
     -------
     ScenarioSummary
+
+    Examples
+    --------
+    Example 6 of Zheng & Li: two of four points move from V_1 to V_2 (a cluster of one).
+
+    >>> s = explore_scenario((4, 1), [(0, 1, 2)])
+    >>> s.n_moved, s.deviations.delta, s.deviations.nchg
+    (2, 12, 2)
+    >>> int(s.difference.sum())   # +1 newly together, -1 newly apart (ordered pairs)
+    -4
     """
     max_n = check_int(max_n, "max_n", minimum=1, maximum=_COMEMBERSHIP_MAX_N)
     sc = spill_partition(sizes, moves)
@@ -893,6 +1013,12 @@ def scenario_frame(n1, n2, n3, v1_to_v2, v1_to_v3, v2_to_v1):
     ------
     ValueError
         If ``n1 < 1``, a size is negative, or the moves take more points out of V_1 or V_2 than it has.
+
+    Examples
+    --------
+    >>> f = scenario_frame(4, 1, 0, 2, 0, 0)   # the state of Example 6: V_3 is empty
+    >>> f.n, f.boundaries, f.summary.deviations.delta
+    (5, (3.5,), 12)
     """
     n1 = check_int(n1, "n1", minimum=1)
     n2 = check_int(n2, "n2", minimum=0)

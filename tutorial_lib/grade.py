@@ -145,6 +145,17 @@ def find_submissions(root) -> list[Submission]:
 
     ``root/<student>/<sheet>.ipynb`` and ``root/<student>/<assignment>/<sheet>.ipynb`` (nbgrader's
     ``submitted/`` folder; an nbgrader course folder containing ``submitted/`` works too).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> tmp = tempfile.TemporaryDirectory(); root = Path(tmp.name); (root / "alice").mkdir()
+    >>> nbformat.write(nbformat.v4.new_notebook(), str(root / "alice" / "notes.ipynb"))
+    >>> [(s.student, s.assignment, s.sheet) for s in find_submissions(root)]
+    [('alice', '', 'notes')]
+    >>> tmp.cleanup()
     """
     root = Path(root)
     if not root.is_dir():
@@ -164,7 +175,18 @@ def find_submissions(root) -> list[Submission]:
 
 
 def load_points(path) -> dict:
-    """Points per question from a JSON file ``{"ch01.q3": 2, "ch01.q8": 1, ...}`` (others: defaults)."""
+    """Points per question from a JSON file ``{"ch01.q3": 2, "ch01.q8": 1, ...}`` (others: defaults).
+
+    Examples
+    --------
+    >>> import json, os, tempfile
+    >>> tmp = tempfile.TemporaryDirectory(); path = os.path.join(tmp.name, "points.json")
+    >>> with open(path, "w", encoding="utf-8") as fh:
+    ...     json.dump({"ch01.q3": 2, "ch01.q8": 1}, fh)
+    >>> load_points(path)
+    {'ch01.q3': 2.0, 'ch01.q8': 1.0}
+    >>> tmp.cleanup()
+    """
     with open(path, encoding="utf-8") as fh:
         data = json.load(fh)
     if not isinstance(data, dict):
@@ -489,7 +511,25 @@ def _error_rows(sub, questions, config, reason, chapter):
 
 def grade_submission(sub: Submission, *, points=None, seed=None, cell_timeout=DEFAULT_CELL_TIMEOUT,
                      timeout=DEFAULT_TIMEOUT, kernel_name="python3") -> SubmissionResult:
-    """Run one submission in a fresh kernel and grade every question of its sheet (see :func:`grade_folder`)."""
+    """Run one submission in a fresh kernel and grade every question of its sheet (see :func:`grade_folder`).
+
+    Examples
+    --------
+    A notebook that is not a course sheet gets one "error" row and no kernel is started (a real sheet runs
+    in a fresh kernel; see tests/test_grade.py):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> tmp = tempfile.TemporaryDirectory(); root = Path(tmp.name); (root / "alice").mkdir()
+    >>> nbformat.write(nbformat.v4.new_notebook(), str(root / "alice" / "notes.ipynb"))
+    >>> res = grade_submission(find_submissions(root)[0])
+    >>> [(r.student, r.status, r.points) for r in res.rows]
+    [('alice', 'error', 0.0)]
+    >>> res.rows[0].message
+    "'notes.ipynb' is not a sheet of the course (no tutorial_lib.checks.chNN matches)"
+    >>> tmp.cleanup()
+    """
     return _grade(sub, _Config(points=dict(points or {}), seed=seed, cell_timeout=float(cell_timeout),
                                timeout=float(timeout), kernel_name=kernel_name))
 
@@ -704,6 +744,20 @@ def grade_folder(root, out="grades.csv", *, feedback_dir=None, open_answers=None
     ``points`` maps question ids to points (default 1 per auto-graded question, 0 for open ones);
     ``seed`` draws the random hidden cases (default: the seed students check against); submissions
     run in parallel through joblib when ``n_jobs != 1``, with a progress bar.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> tmp = tempfile.TemporaryDirectory(); root = Path(tmp.name); (root / "alice").mkdir()
+    >>> nbformat.write(nbformat.v4.new_notebook(), str(root / "alice" / "notes.ipynb"))
+    >>> rep = grade_folder(root, out=root / "grades.csv", show_progress=False)
+    >>> print(rep.csv_path.read_text().splitlines()[0])
+    student,assignment,sheet,question,kind,status,points,max_points,message,hints_viewed,solution_viewed
+    >>> len(rep.rows), (root / "open_answers.md").exists(), rep.feedback_dir == root / "feedback"
+    (1, True, True)
+    >>> tmp.cleanup()
     """
     from ._progress import parallel_map
 
@@ -726,6 +780,18 @@ def grade_folder(root, out="grades.csv", *, feedback_dir=None, open_answers=None
 
 
 def main(argv=None) -> int:
+    """Command line ``python -m tutorial_lib.grade ROOT [options]``: grade a folder, print a summary.
+
+    Examples
+    --------
+    The command-line entry point ``python -m tutorial_lib.grade ROOT``; it returns the exit status
+    (1: no submissions found; the message goes to stderr).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as empty:
+    ...     main([empty])
+    1
+    """
     parser = argparse.ArgumentParser(
         prog="python -m tutorial_lib.grade",
         description="Grade submitted exercise sheets: ROOT/<student>/<sheet>.ipynb or "

@@ -106,6 +106,12 @@ class ClusterMapping:
     unmapped : int
         What clusters not listed map to: ``min(-1, min(classes) - 1)``, a value that is not a
         class, so their points always count as errors.
+
+    Examples
+    --------
+    >>> m = cluster_mapping([0, 0, 1, 1], [5, 5, 7, 7])
+    >>> m.apply([7, 5, 9]).tolist()   # cluster 9 was never seen: it maps to a non-class
+    [1, 0, -1]
     """
 
     clusters: np.ndarray
@@ -141,6 +147,17 @@ def cluster_mapping(y_true, labels, mapping="auto") -> ClusterMapping:
       majority otherwise.
 
     Ties are broken towards the smaller class label, so the map is deterministic.
+
+    Examples
+    --------
+    Contingency table N = [[2, 0], [1, 2]] for clusters (0, 1) and classes (0, 1): the Hungarian map
+    0 -> 0, 1 -> 1 keeps 4 of 5 points.
+
+    >>> m = cluster_mapping([0, 0, 0, 1, 1], [0, 0, 1, 1, 1])
+    >>> m.method, m.clusters.tolist(), m.classes.tolist()
+    ('hungarian', [0, 1], [0, 1])
+    >>> cluster_mapping([0, 0, 1, 1], [0, 1, 2, 3]).method   # more clusters than classes
+    'majority'
     """
     y_true = check_labels(y_true, "y_true")
     labels = check_labels(labels, "labels", n_samples=y_true.shape[0])
@@ -164,6 +181,13 @@ def cluster_accuracy(y_true, labels, mapping="auto") -> float:
     number of clusters equals the number of classes, the usual ACC of deep-clustering papers such
     as seed 003) or over all many-to-one maps (``"majority"``, used by ``"auto"`` otherwise, as in
     seed 002's many-cluster k-means). See :func:`cluster_mapping`. Invariant to renaming clusters.
+
+    Examples
+    --------
+    >>> cluster_accuracy([0, 0, 0, 1, 1], [1, 1, 0, 0, 0])   # renamed clusters: 4 of 5 after matching
+    0.8
+    >>> cluster_accuracy([0, 0, 1, 1], [3, 3, 7, 7])
+    1.0
     """
     y_true = check_labels(y_true, "y_true")
     labels = check_labels(labels, "labels", n_samples=y_true.shape[0])
@@ -187,6 +211,17 @@ class MappedKMeans:
     n_iter : int
         Lloyd iterations of the final fit (``converged`` is ``n_iter < max_iter``).
     converged : bool
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]]); y = np.array([1, 1, 0, 0])
+    >>> km = MappedKMeans.fit(X, y, 2, random_state=0)   # centroids (0, 0.5) -> class 1, (10, 0.5) -> class 0
+    >>> np.round(km.centroids[np.argsort(km.centroids[:, 0])], 4).tolist()
+    [[0.0, 0.5], [10.0, 0.5]]
+    >>> km.predict([[1.0, 0.0], [8.0, 0.0]]).tolist()
+    [1, 0]
+    >>> km.accuracy(X, y), round(km.inertia, 4)   # inertia: four squared distances 0.25
+    (1.0, 1.0)
     """
 
     centroids: np.ndarray
@@ -265,6 +300,18 @@ class Surrogate(Protocol):
     ``loss_and_input_grad(X, y)`` returns the per-sample cross-entropy losses, shape
     ``(n_samples,)``, and their gradients with respect to the inputs, shape ``X.shape``
     (row ``i`` is :math:`\\nabla_{x_i} \\ell(x_i, y_i)`); ``predict(X)`` returns classes.
+
+    Examples
+    --------
+    Any object with these two methods is a surrogate, e.g. :class:`LogisticSurrogate`:
+
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.clip(np.vstack([rng.normal(c, 1, (20, 2)) for c in ([4, 4], [12, 4], [8, 12])]), 0, 16)
+    >>> y = np.repeat([0, 1, 2], 20)   # three blobs in the pixel range [0, 16]
+    >>> sur = LogisticSurrogate(scale=16.0).fit(X, y)
+    >>> losses, grads = sur.loss_and_input_grad(X[:3], y[:3])
+    >>> losses.shape, grads.shape, sur.predict(X[:3]).tolist()
+    ((3,), (3, 2), [0, 0, 0])
     """
 
     def loss_and_input_grad(self, X, y): ...
@@ -320,6 +367,20 @@ class LogisticSurrogate(_ScaledInput):
     scale : float > 0
         Inputs are divided by ``scale`` (16 for the digits) before the linear layer.
     max_iter : int
+
+    Examples
+    --------
+    The closed-form input gradient agrees with a finite difference of the loss:
+
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.clip(np.vstack([rng.normal(c, 1, (20, 2)) for c in ([4, 4], [12, 4], [8, 12])]), 0, 16)
+    >>> y = np.repeat([0, 1, 2], 20)   # three blobs in the pixel range [0, 16]
+    >>> sur = LogisticSurrogate(scale=16.0).fit(X, y)
+    >>> x, e, h = X[:1], np.array([[1.0, -2.0]]), 1e-6
+    >>> loss, grad = sur.loss_and_input_grad(x, y[:1])
+    >>> fd = (sur.loss_and_input_grad(x + h * e, y[:1])[0] - loss) / h
+    >>> bool(np.allclose(fd, grad @ e.ravel(), rtol=1e-4, atol=1e-9)), sur.accuracy(X, y)
+    (True, 1.0)
     """
 
     def __init__(self, C=1.0, scale=16.0, max_iter=1000):
@@ -365,6 +426,19 @@ class NetworkSurrogate(_ScaledInput):
     epochs, lr, batch_size : training settings of :func:`train_cross_entropy`.
     scale : float > 0
     random_state : None, int or Generator
+
+    Examples
+    --------
+    Back-propagated input gradients agree with a finite difference of the loss:
+
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(5, 1, (30, 2)), rng.normal(11, 1, (30, 2))]); y = np.repeat([0, 1], 30)
+    >>> sur = NetworkSurrogate(hidden=(8,), epochs=20, random_state=0).fit(X, y, show_progress=False)
+    >>> x, e, h = X[:1], np.array([[1.0, -2.0]]), 1e-6
+    >>> loss, grad = sur.loss_and_input_grad(x, y[:1])
+    >>> fd = (sur.loss_and_input_grad(x + h * e, y[:1])[0] - loss) / h
+    >>> bool(np.allclose(fd, grad @ e.ravel(), rtol=1e-4, atol=1e-9))
+    True
     """
 
     def __init__(self, hidden=(64,), epochs=30, lr=1e-2, batch_size=64, scale=16.0, random_state=None):
@@ -501,6 +575,18 @@ def transfer_attack(surrogate, X, y, eps, steps=10, step_size=None, norm="linf",
     norm : {"linf", "l2"}
     clip : (low, high) or None
         Pixel range; the clean ``X`` must lie in it.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.clip(np.vstack([rng.normal(c, 1, (20, 2)) for c in ([4, 4], [12, 4], [8, 12])]), 0, 16)
+    >>> y = np.repeat([0, 1, 2], 20)   # three blobs in the pixel range [0, 16]
+    >>> sur = LogisticSurrogate(scale=16.0).fit(X, y)
+    >>> res = transfer_attack(sur, X, y, eps=1.0, steps=5)
+    >>> bool(res.perturbation_norms.max() <= 1.0 + 1e-12), bool(res.final_loss > res.loss_history[0])
+    (True, True)
+    >>> bool(np.all((res.X_adv >= 0) & (res.X_adv <= 16)))   # clipped to the pixel range
+    True
     """
     _check_surrogate(surrogate)
     X = check_data_matrix(X, "X")
@@ -542,6 +628,17 @@ class TransferAttack:
 
     The step size is ``step_fraction * eps`` so that one object serves every budget of an
     ``eps_schedule`` (:func:`adversarial_kmeans`).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.clip(np.vstack([rng.normal(c, 1, (20, 2)) for c in ([4, 4], [12, 4], [8, 12])]), 0, 16)
+    >>> y = np.repeat([0, 1, 2], 20)   # three blobs in the pixel range [0, 16]
+    >>> sur = LogisticSurrogate(scale=16.0).fit(X, y)
+    >>> attack = TransferAttack(sur, steps=4, step_fraction=0.25)   # step size eps / 4
+    >>> X_adv = attack(X, y, 0.5)
+    >>> X_adv.shape, bool(np.abs(X_adv - X).max() <= 0.5 + 1e-12)
+    ((60, 2), True)
     """
 
     surrogate: object
@@ -586,6 +683,18 @@ def transfer_report(surrogate, target, X, X_adv, y) -> TransferReport:
     """Accuracies of surrogate and target on clean and adversarial data, and the transfer rate.
 
     ``target`` is any object with ``predict(X)`` returning classes (e.g. :class:`MappedKMeans`).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.clip(np.vstack([rng.normal(c, 1, (20, 2)) for c in ([4, 4], [12, 4], [8, 12])]), 0, 16)
+    >>> y = np.repeat([0, 1, 2], 20)   # three blobs in the pixel range [0, 16]
+    >>> sur = LogisticSurrogate(scale=16.0).fit(X, y)
+    >>> km = MappedKMeans.fit(X, y, 3, random_state=0)
+    >>> X_adv = transfer_attack(sur, X, y, eps=4.0, steps=10).X_adv
+    >>> rep = transfer_report(sur, km, X, X_adv, y)
+    >>> rep.surrogate_clean_accuracy, rep.target_clean_accuracy, bool(rep.surrogate_adversarial_accuracy < 1)
+    (1.0, 1.0, True)
     """
     _check_surrogate(surrogate)
     if not callable(getattr(target, "predict", None)):
@@ -694,6 +803,17 @@ def adversarial_kmeans(X, y, attack, eta, eps_schedule, n_clusters, *, X_test=No
     warm_start : bool
         Initialise each step's centroids from the previous step (the paper's choice).
     n_init, max_iter, mapping, random_state : k-means settings and seed.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.clip(np.vstack([rng.normal(c, 1, (20, 2)) for c in ([4, 4], [12, 4], [8, 12])]), 0, 16)
+    >>> y = np.repeat([0, 1, 2], 20)   # three blobs in the pixel range [0, 16]
+    >>> sur = LogisticSurrogate(scale=16.0).fit(X, y)
+    >>> res = adversarial_kmeans(X, y, TransferAttack(sur), eta=0.5, eps_schedule=[1.0, 2.0], n_clusters=3,
+    ...                          random_state=0, show_progress=False)
+    >>> res.clean_accuracy.shape, res.eval_eps, res.converged.tolist()   # baseline + 2 training steps
+    ((3,), 2.0, [True, True, True])
     """
     X = check_data_matrix(X, "X", min_samples=2)
     y = check_labels(y, "y", n_samples=X.shape[0])
@@ -781,6 +901,16 @@ def certified_linf_radius(model, X) -> np.ndarray:
     class and the prediction cannot change. This is Proposition 1 of ClusTR (seed 004; chapter 06) for
     the identity feature map, in the l-infinity norm (dual norm l1). The pixel range is ignored (a
     sound relaxation: clipping only restricts the attacker). Returns ``(n,)`` radii >= 0.
+
+    Examples
+    --------
+    x = (2, 0.5), nearest prototype (0, 0.5), other-class prototype (10, 0.5):
+    (100 - 2 * 20) / (2 * 10) = 3, and indeed x_1 = 2 + 3 = 5 is the bisector.
+
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]]); y = np.array([1, 1, 0, 0])
+    >>> km = MappedKMeans.fit(X, y, 2, random_state=0)   # centroids (0, 0.5) -> class 1, (10, 0.5) -> class 0
+    >>> np.round(certified_linf_radius(km, [[2.0, 0.5]]), 4).tolist()
+    [3.0]
     """
     C, cls = _prototypes(model)
     X = _check_rows(X, C)
@@ -927,6 +1057,18 @@ def whitebox_attack(model, X, y, eps, *, method="exact", clip=(0.0, 16.0), tol=1
     Returns
     -------
     WhiteBoxResult
+
+    Examples
+    --------
+    The certified radius of x = (2, 0.5) is 3 (see :func:`certified_linf_radius`): the exact attack finds
+    nothing at eps = 2.9 and flips it at eps = 3.1.
+
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]]); y = np.array([1, 1, 0, 0])
+    >>> km = MappedKMeans.fit(X, y, 2, random_state=0)   # centroids (0, 0.5) -> class 1, (10, 0.5) -> class 0
+    >>> [whitebox_attack(km, [[2.0, 0.5]], [1], eps).fooled.tolist() for eps in (2.9, 3.1)]
+    [[False], [True]]
+    >>> whitebox_attack(km, [[2.0, 0.5]], [1], 2.9).certified.tolist()
+    [True]
     """
     C, cls = _prototypes(model)
     X = _check_rows(X, C)
@@ -1032,6 +1174,16 @@ def explore_adversarial_training(X, y, X_test, y_test, attack, eps, eta, n_clust
     evaluates at ``eval_eps = eps`` on the test data; the examples are the first
     ``n_examples`` test points that plain k-means gets right when clean. Pure and deterministic
     for a fixed ``random_state`` (so a notebook can cache it).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.clip(np.vstack([rng.normal(c, 1, (20, 2)) for c in ([4, 4], [12, 4], [8, 12])]), 0, 16)
+    >>> y = np.repeat([0, 1, 2], 20)   # three blobs in the pixel range [0, 16]
+    >>> sur = LogisticSurrogate(scale=16.0).fit(X, y)
+    >>> s = explore_adversarial_training(X, y, X, y, TransferAttack(sur), 2.0, 0.5, 3, n_steps=2, n_examples=3)
+    >>> s.eps, s.eta, s.plain_clean_accuracy, s.examples_adv.shape
+    (2.0, 0.5, 1.0, (3, 2))
     """
     eps = check_nonnegative(eps, "eps")
     n_steps = check_int(n_steps, "n_steps", minimum=1)
@@ -1069,6 +1221,15 @@ class Autoencoder:
     scale : float > 0
         Inputs are divided by ``scale`` (16 for the digits).
     random_state : None, int or Generator
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(0, 16, (40, 4))
+    >>> ae = Autoencoder([4, 3, 2], scale=16.0, random_state=0)
+    >>> ae = ae.fit(X, epochs=5, random_state=0, show_progress=False)
+    >>> ae.encode(X).shape, ae.decode(ae.encode(X)).shape, ae.losses_.shape
+    ((40, 2), (40, 4), (5,))
     """
 
     def __init__(self, layer_sizes=(64, 32, 10), scale=16.0, random_state=None):
@@ -1211,6 +1372,14 @@ def minimal_flip(Z, C, overshoot=1e-3):
         :math:`r(z_i) \\ge 0`.
     assignment : ndarray (n_samples,)
         Nearest centroid of every clean z.
+
+    Examples
+    --------
+    z = (1, 0) between centroids (0, 0) and (4, 0): r = (9 - 1) / (2 * 4) = 1, the distance to x = 2.
+
+    >>> delta, radius, assignment = minimal_flip(np.array([[1.0, 0.0]]), np.array([[0.0, 0.0], [4.0, 0.0]]))
+    >>> radius.tolist(), assignment.tolist(), bool(1.0 < delta[0, 0] < 1.01)
+    ([1.0], [0], True)
     """
     Z = check_data_matrix(Z, "Z")
     C = _centroids(C, Z.shape[1])
@@ -1361,6 +1530,16 @@ def embedding_attack(encoder, kmeans, X, eps, *, y=None, decoder=None, overshoot
     overshoot : float >= 0
     objective : {"flips", "accuracy"}
     mapping : optional :class:`ClusterMapping`, the frozen cluster-to-class map
+
+    Examples
+    --------
+    Identity encoder, centroids (0, 0) and (4, 0), embeddings (1, 0) and (3.5, 0): their margins are 1 and
+    1.5 and their RMS spread s = 1.25. A relative budget of 1 (1.25 in the embedding space) flips only the first.
+
+    >>> Z = np.array([[1.0, 0.0], [3.5, 0.0]])
+    >>> res = embedding_attack(lambda X: X, np.array([[0.0, 0.0], [4.0, 0.0]]), Z, 1.0)
+    >>> round(res.scale, 4), np.round(res.relative_margins, 4).tolist(), res.flip_rate, res.labels_adv.tolist()
+    (1.25, [0.8, 1.2], 0.5, [1, 1])
     """
     X = check_data_matrix(X, "X")
     eps = check_nonnegative(eps, "eps")
@@ -1464,6 +1643,15 @@ def defend_embedding(autoencoder, X, n_clusters, eps, *, margin=1.5, lam=1.0, ep
     minibatch of size ``m``.
 
     The input autoencoder is not modified; a fine-tuned copy is returned.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(4, 1, (20, 4)), rng.normal(12, 1, (20, 4))])
+    >>> ae = Autoencoder([4, 2], scale=16.0, random_state=0).fit(X, epochs=5, random_state=0, show_progress=False)
+    >>> res = defend_embedding(ae, X, 2, 0.1, epochs=3, random_state=0, show_progress=False)
+    >>> res.losses.shape, res.vulnerable_fraction.shape, res.centroids.shape, res.autoencoder is not ae
+    ((3,), (3,), (2, 2), True)
     """
     if not isinstance(autoencoder, Autoencoder):
         raise TypeError(f"autoencoder must be an Autoencoder, got {type(autoencoder).__name__}")

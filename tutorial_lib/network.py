@@ -65,6 +65,19 @@ class MLP:
         update these arrays *in place*.
     grads : list of ndarray
         Same shapes as ``params``; filled by :meth:`backward`.
+
+    Examples
+    --------
+    f(x) = W_2^T relu(W_1^T x + b_1) + b_2 with the weights set by hand (rows are inputs in code):
+
+    >>> net = MLP([2, 2, 1], random_state=0)
+    >>> net.params[0][...] = [[1.0, -1.0], [0.0, 1.0]]; net.params[2][...] = [[1.0], [2.0]]
+    >>> net.forward(np.array([[1.0, 2.0], [3.0, 1.0]])).tolist()   # relu([1, 1]) . (1, 2), relu([3, -2]) . (1, 2)
+    [[3.0], [3.0]]
+    >>> net.jacobian(np.array([1.0, 2.0])).tolist()   # both units active: (1, 2) W_1^T
+    [[-1.0, 2.0]]
+    >>> [W.shape for W in MLP([2, 20, 3], random_state=0).weights]
+    [(2, 20), (20, 3)]
     """
 
     def __init__(self, layer_sizes, random_state=None, activation="relu"):
@@ -258,6 +271,15 @@ class Adam:
 
         m \\leftarrow \\beta_1 m + (1-\\beta_1) g,\\quad v \\leftarrow \\beta_2 v + (1-\\beta_2) g^2,\\quad
         \\theta \\leftarrow \\theta - \\eta\\, \\frac{m/(1-\\beta_1^t)}{\\sqrt{v/(1-\\beta_2^t)} + \\epsilon}.
+
+    Examples
+    --------
+    The first step has bias-corrected moments m = g and v = g^2, so each entry moves by lr * sign(g):
+
+    >>> p = [np.zeros(2)]
+    >>> Adam(p, lr=0.1).step([np.array([3.0, -0.5])])
+    >>> np.round(p[0], 4).tolist()
+    [-0.1, 0.1]
     """
 
     def __init__(self, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -305,6 +327,14 @@ def softmax_cross_entropy(logits, y):
     -------
     loss : float
     grad_logits : ndarray, same shape as ``logits``
+
+    Examples
+    --------
+    Equal logits for two classes: L = log 2 and the gradient is (softmax - one-hot) / n = (-1/2, 1/2).
+
+    >>> loss, grad = softmax_cross_entropy(np.zeros((1, 2)), [0])
+    >>> round(loss, 4) == round(float(np.log(2)), 4), grad.tolist()
+    (True, [[-0.5, 0.5]])
     """
     Z = check_data_matrix(logits, "logits")
     y = check_labels(y, "y", n_samples=Z.shape[0])
@@ -374,6 +404,15 @@ def train_cross_entropy(net, X, y, epochs, lr=1e-2, batch_size=64, random_state=
     Returns
     -------
     TrainingHistory
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(-2, 0.5, (20, 2)), rng.normal(2, 0.5, (20, 2))]); y = np.repeat([0, 1], 20)
+    >>> net = MLP([2, 8, 2], random_state=0)
+    >>> hist = train_cross_entropy(net, X, y, epochs=20, random_state=0, show_progress=False)
+    >>> hist.losses.shape, bool(hist.final_loss < hist.losses[0]), hist.final_accuracy
+    ((20,), True, 1.0)
     """
     if not isinstance(net, MLP):
         raise TypeError(f"net must be an MLP, got {type(net).__name__}")

@@ -107,7 +107,13 @@ def _check_p(p):
 
 
 def conjugate_exponent(p):
-    """The conjugate exponent ``q`` of ``p`` (``1/p + 1/q = 1``): 1 -> inf, 2 -> 2, inf -> 1."""
+    """The conjugate exponent ``q`` of ``p`` (``1/p + 1/q = 1``): 1 -> inf, 2 -> 2, inf -> 1.
+
+    Examples
+    --------
+    >>> conjugate_exponent(1), conjugate_exponent(2), conjugate_exponent(np.inf)
+    (inf, 2.0, 1.0)
+    """
     return float(_conjugate_exponent(p))  # floats here: 1 -> inf, 2 -> 2.0, inf -> 1.0
 
 
@@ -366,6 +372,17 @@ def certifies_unchanged(X, eps, labels, gamma, weights, p=2) -> UnchangedCertifi
         A callable ``X -> W`` is **re-evaluated** on ``X + eps`` (e.g.
         ``lambda Z: knn_gaussian_weights(Z, 10, 0.5)``), as in the paper's ``w_ij(eps)``.
     p : {1, 2, inf}
+
+    Examples
+    --------
+    Example 3 of Zheng & Li: x_3 moves from 10 to 17. On X + eps, gamma_min = (17 - 14) / 2 = 1.5 and
+    gamma_max = (15.5 - 1) / (2 + 2) = 3.625, so gamma = 2.5 is certified.
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)
+    >>> eps = np.array([[0.0], [0.0], [7.0], [0.0]])
+    >>> c = certifies_unchanged(X, eps, [0, 0, 1, 1], 2.5, W)
+    >>> bool(c), c.report.gamma_min, c.report.gamma_max
+    (True, 1.5, 3.625)
     """
     X, X_eps = _perturbed(X, eps)
     labels = check_labels(labels, "labels", n_samples=X.shape[0])
@@ -431,6 +448,19 @@ def broken_conditions(X, eps, labels, weights, gamma=None, p=2) -> BrokenConditi
     BrokenConditions
         If the CVC partition at ``gamma`` of ``X + eps`` differs from ``labels``, then
         ``broken`` is non-empty (contrapositive of Theorem 2).
+
+    Examples
+    --------
+    The erratum of Theorem 3: with x_3 = 20, C1 and C2 still hold (gamma_min = 6 / 2 = 3 < gamma_max =
+    16 / 4 = 4), yet the partition at gamma = 2.5 changes; only the gamma range is broken.
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)
+    >>> eps = np.array([[0.0], [0.0], [10.0], [0.0]])
+    >>> broken_conditions(X, eps, [0, 0, 1, 1], W).broken
+    ()
+    >>> b = broken_conditions(X, eps, [0, 0, 1, 1], W, gamma=2.5)
+    >>> b.broken, b.report.gamma_min, b.report.gamma_max
+    (('gamma_range',), 3.0, 4.0)
     """
     X, X_eps = _perturbed(X, eps)
     labels = check_labels(labels, "labels", n_samples=X.shape[0])
@@ -452,7 +482,14 @@ def broken_conditions(X, eps, labels, weights, gamma=None, p=2) -> BrokenConditi
 # ----------------------------------------------------------------------------- intervals
 @dataclass(frozen=True)
 class Interval:
-    """A real interval with open or closed ends (``-inf``/``inf`` ends are open)."""
+    """A real interval with open or closed ends (``-inf``/``inf`` ends are open).
+
+    Examples
+    --------
+    >>> iv = Interval(9.0, 19.0, closed_lower=True, closed_upper=True)
+    >>> 9.0 in iv, 19.5 in iv, iv.length
+    (True, False, 10.0)
+    """
 
     lower: float
     upper: float
@@ -752,6 +789,17 @@ def certified_interval(X, labels, weights, point, feature, gamma=None, p=2, *,
     -------
     list of Interval
         Disjoint, increasing; empty if no value is certified.
+
+    Examples
+    --------
+    Example 3: C1 and C2 hold for x_3 in (44/5, 68/3); at gamma = 2.5 Theorem 2 certifies x_3 in [9, 19].
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)
+    >>> [(round(i.lower, 4), round(i.upper, 4), i.closed_lower) for i in certified_interval(X, [0, 0, 1, 1], W, 2, 0)]
+    [(8.8, 22.6667, False)]
+    >>> at_gamma = certified_interval(X, [0, 0, 1, 1], W, 2, 0, gamma=2.5)
+    >>> [(round(i.lower, 4), round(i.upper, 4), i.closed_upper) for i in at_gamma]
+    [(9.0, 19.0, True)]
     """
     X = check_data_matrix(X, "X")
     labels = check_labels(labels, "labels", n_samples=X.shape[0])
@@ -841,6 +889,15 @@ class ConstraintBreak:
         ``(i, j)`` point indices for "within", ``(label_a, label_b)`` for "between".
     eps : ndarray of shape (n, d)
         The attaining perturbation (on the boundary; ``(1 + t) * eps`` breaks the inequality).
+
+    Examples
+    --------
+    Returned by :func:`cheapest_perturbations`:
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)
+    >>> br = cheapest_perturbations(X, [0, 0, 1, 1], W, 2.5, k=1)[0]
+    >>> br.kind, br.pair, round(float(np.linalg.norm(br.eps)), 4) == round(br.radius, 4)
+    ('within', (2, 3), True)
     """
 
     radius: float
@@ -911,6 +968,16 @@ def certified_radius(X, labels, weights, gamma, p=2) -> CertifiedRadius:
     -------
     CertifiedRadius
         ``radius = 0`` and ``binding = "not certified"`` if Theorem 1 does not certify at eps = 0.
+
+    Examples
+    --------
+    Toy data at gamma = 2.5: the inner pair (2, 3) has ||x_2 - x_3|| = 4 and may grow to
+    gamma m_23 = 2.5 * 2 = 5; moving both points by 1/2 costs 1 / sqrt(2).
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)
+    >>> r = certified_radius(X, [0, 0, 1, 1], W, 2.5)
+    >>> round(r.radius, 4) == round(1 / 2 ** 0.5, 4), r.binding, r.binding_pair
+    (True, 'within', (2, 3))
     """
     parts = _radius_parts(X, labels, weights, gamma, p, "certified_radius")
     X, gamma, p, st = parts["X"], parts["gamma"], parts["p"], parts["st"]
@@ -1004,6 +1071,15 @@ def cheapest_perturbations(X, labels, weights, gamma, p=2, k=5) -> tuple:
         Sorted by radius (ties: inner pairs first, as in :func:`certified_radius`, whose
         ``radius`` and ``eps`` are those of the first element); empty if Theorem 1 does not
         certify ``labels`` at ``gamma`` on the clean data.
+
+    Examples
+    --------
+    Toy data at gamma = 2.5: inner pair (2, 3) at 1 / sqrt(2); the cluster pair, whose centroid gap
+    11 may shrink to gamma (S_a / n_a + S_b / n_b) = 10, at 1; inner pair (0, 1) at 3 / sqrt(2).
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)
+    >>> [(b.kind, b.pair, round(b.radius, 4)) for b in cheapest_perturbations(X, [0, 0, 1, 1], W, 2.5, k=3)]
+    [('within', (2, 3), 0.7071), ('between', (0, 1), 1.0), ('within', (0, 1), 2.1213)]
     """
     k = check_int(k, "k", minimum=1)
     parts = _radius_parts(X, labels, weights, gamma, p, "cheapest_perturbations")
@@ -1113,6 +1189,15 @@ def exact_recovery_1d(X, labels) -> ExactRecovery1D:
     Returns
     -------
     ExactRecovery1D
+
+    Examples
+    --------
+    Toy data: the clusters stay fused iff gamma >= max((2 - 0) / 2, (14 - 10) / 2) = 2 and stay apart iff
+    gamma < (12 - 1) / (2 + 2) = 2.75 (here the same range as Theorem 1).
+
+    >>> r = exact_recovery_1d(np.array([[0.0], [2.0], [10.0], [14.0]]), [0, 0, 1, 1])
+    >>> r.gamma_low, r.gamma_high, r.recovers(2.5), r.recovers(2.75)
+    (2.0, 2.75, True, False)
     """
     X = _one_feature(X)
     labels = check_labels(labels, "labels", n_samples=X.shape[0])
@@ -1213,6 +1298,15 @@ def exact_radius_1d(X, labels, gamma) -> ExactRadius1D:
     Returns
     -------
     ExactRadius1D
+
+    Examples
+    --------
+    Toy data at gamma = 2.5: splitting {10, 14} costs (2.5 * 2 - 4) / sqrt(1 + 1), merging the clusters
+    costs 11 - 2.5 * 4 = 1, making x_2 = 2 and x_3 = 10 meet costs 8 / sqrt(2).
+
+    >>> r = exact_radius_1d(np.array([[0.0], [2.0], [10.0], [14.0]]), [0, 0, 1, 1], 2.5)
+    >>> r.binding, round(r.radius, 4), round(r.between_radius, 4), round(r.order_radius, 4)
+    ('within', 0.7071, 1.0, 5.6569)
     """
     X = _one_feature(X)
     labels = check_labels(labels, "labels", n_samples=X.shape[0])
@@ -1329,6 +1423,16 @@ def threshold_curves(X, labels, weights, point, feature, values, p=2) -> Thresho
     point, feature : int
     values : 1-D array of positions
     p : {1, 2, inf}
+
+    Examples
+    --------
+    x_3 of the toy data at 10, 17 and 20: gamma_min = |x_3 - 14| / 2 (its inner pair), gamma_max =
+    ((x_3 + 14) / 2 - 1) / 4.
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)
+    >>> c = threshold_curves(X, [0, 0, 1, 1], W, 2, 0, [10.0, 17.0, 20.0])
+    >>> np.round(c.gamma_min, 4).tolist(), np.round(c.gamma_max, 4).tolist(), c.certified(2.5).tolist()
+    ([2.0, 1.5, 3.0], [2.75, 3.625, 4.0], [True, True, False])
     """
     X = check_data_matrix(X, "X")
     labels = check_labels(labels, "labels", n_samples=X.shape[0])
@@ -1383,6 +1487,15 @@ def explore_perturbation(X, labels, weights, point, feature, value, gamma, p=2,
 
     The pure logic behind the chapter-03 widget (fixed weights). ``solver(X, gamma, W, p)`` must
     return an object with ``Y`` and ``labels``; by default :func:`tutorial_lib.convex_clustering.solve_cvc`.
+
+    Examples
+    --------
+    x_3 = 20 at gamma = 2.5 (the erratum of Theorem 3): not certified, and the partition does change.
+
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)
+    >>> v = explore_perturbation(X, [0, 0, 1, 1], W, 2, 0, 20.0, 2.5)
+    >>> v.certified, v.unchanged, v.solved_labels.tolist()
+    (False, False, [0, 0, 1, 2])
     """
     X = check_data_matrix(X, "X")
     labels = check_labels(labels, "labels", n_samples=X.shape[0])
@@ -1450,6 +1563,14 @@ def perturbation_frame(X, labels, weights, curves, value, gamma, p=2, solver=Non
     p : {1, 2, inf}
     solver : callable, optional
         Passed to :func:`explore_perturbation`.
+
+    Examples
+    --------
+    >>> X, W = np.array([[0.0], [2.0], [10.0], [14.0]]), np.ones((4, 4)) - np.eye(4)
+    >>> curves = threshold_curves(X, [0, 0, 1, 1], W, 2, 0, [10.0, 17.0, 20.0])
+    >>> f = perturbation_frame(X, [0, 0, 1, 1], W, curves, 20.0, 2.5)
+    >>> f.certified_mask.tolist(), f.n_clusters, f.view.unchanged
+    ([True, True, False], 3, False)
     """
     if not isinstance(curves, ThresholdCurves):
         raise TypeError(f"curves must be a ThresholdCurves (from threshold_curves), got {type(curves).__name__}")

@@ -45,6 +45,16 @@ def nearest_centre_assignment(points, centres) -> NearestCentreAssignment:
     Returns
     -------
     NearestCentreAssignment
+
+    Examples
+    --------
+    Point (1, 0) is at distance 1 from (0, 0) and 2 from (3, 0); the tie at (1.5, 0) goes to centre 0.
+
+    >>> a = nearest_centre_assignment([[1.0, 0.0], [1.5, 0.0], [4.0, 0.0]], [[0.0, 0.0], [3.0, 0.0]])
+    >>> a.labels.tolist()
+    [0, 0, 1]
+    >>> a.distances.tolist()
+    [[1.0, 2.0], [1.5, 1.5], [4.0, 1.0]]
     """
     X = check_data_matrix(points, "points")
     C = check_data_matrix(centres, "centres")

@@ -101,7 +101,14 @@ def _cap(text: str, limit: int = MESSAGE_LIMIT) -> str:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Outcome of one check, machine-readable for graders. ``message`` is capped at 1,500 characters."""
+    """Outcome of one check, machine-readable for graders. ``message`` is capped at 1,500 characters.
+
+    Examples
+    --------
+    >>> r = CheckResult("demo.q1", PASSED, "your value is right.")
+    >>> r.passed, str(r)
+    (True, '[demo.q1] PASSED: your value is right.')
+    """
 
     question_id: str
     status: str
@@ -137,6 +144,16 @@ class Mistake:
     instead of the generic "not right" (with the case for function questions).
 
     Example: ``Mistake(lambda a, e: np.allclose(a, e[::-1]), "You swapped the interval ends: give [lower, upper].")``
+
+    Examples
+    --------
+    A known slip (the unordered pairs counted twice) gets its own message instead of "not right":
+
+    >>> twice = Mistake(lambda got, expected: abs(got - 2 * expected) < 1e-9, "Count each unordered pair once.")
+    >>> q = ValueQuestion("demo.q1", 0.5, hints=["h1", "h2"], solution="6 / 12", mistakes=[twice])
+    >>> print(q.evaluate(1.0))
+    [demo.q1] FAILED: your value 1 is not right: Count each unordered pair once.
+    >>> reset_results()
     """
 
     test: Callable[[Any, Any], bool]
@@ -240,12 +257,29 @@ def _record_view(kind: str, question: "Question", level=None) -> None:
 
 
 def results() -> list[CheckResult]:
-    """The latest result of every question checked in this session."""
+    """The latest result of every question checked in this session.
+
+    Examples
+    --------
+    >>> q = ValueQuestion("demo.q1", 0.5, hints=["Count the changed pairs.", "Divide by n (n - 1)."], solution="6 / 12")
+    >>> reset_results(); _ = q.evaluate(0.5)
+    >>> [(r.question_id, r.status) for r in results()]
+    [('demo.q1', 'passed')]
+    >>> reset_results()
+    """
     return list(_RESULTS.values())
 
 
 def reset_results() -> None:
-    """Forget all recorded results and views."""
+    """Forget all recorded results and views.
+
+    Examples
+    --------
+    >>> q = ValueQuestion("demo.q1", 0.5, hints=["Count the changed pairs.", "Divide by n (n - 1)."], solution="6 / 12")
+    >>> _ = q.evaluate(0.5); reset_results()
+    >>> results()
+    []
+    """
     _RESULTS.clear()
     _VIEWS.clear()
 
@@ -266,7 +300,15 @@ def sheet_id(sheet) -> str:
 
 
 def sheet_questions(sheet) -> list["Question"]:
-    """Every question of a sheet, in order (``sheet_questions("ch01")``)."""
+    """Every question of a sheet, in order (``sheet_questions("ch01")``).
+
+    Examples
+    --------
+    >>> [q.qid for q in sheet_questions("ch01")][:2] == [q.qid for q in sheet_questions("01_calmness")][:2]
+    True
+    >>> sheet_questions("ch01")[0].qid
+    'ch01.q1'
+    """
     chapter = sheet_id(sheet)
     try:
         module = importlib.import_module(f"{__package__}.{chapter}")
@@ -322,6 +364,15 @@ def export_results(path=None, sheet=None) -> str:
     One record per question with ``question_id``, ``sheet``, ``status``, ``message`` and
     ``timestamp``; questions not checked yet are ``"not attempted"`` (timestamp ``null``). The
     sheet is inferred from the checks of this session unless given (``export_results(sheet="ch01")``).
+
+    Examples
+    --------
+    >>> import json
+    >>> q = ValueQuestion("demo.q1", 0.5, hints=["Count the changed pairs.", "Divide by n (n - 1)."], solution="6 / 12")
+    >>> reset_results(); _ = q.evaluate(0.6)
+    >>> [(r["question_id"], r["status"]) for r in json.loads(export_results())]
+    [('demo.q1', 'failed')]
+    >>> reset_results()
     """
     records = []
     for s, rows in _report_sheets(sheet):
@@ -344,6 +395,15 @@ def summary(sheet=None) -> None:
     ``summary("ch01")`` names the sheet; without it the sheet is inferred from this session's
     checks. Questions not checked yet count as "not attempted"; open (thought) questions are
     listed but not scored.
+
+    Examples
+    --------
+    >>> q = ValueQuestion("demo.q1", 0.5, hints=["Count the changed pairs.", "Divide by n (n - 1)."], solution="6 / 12")
+    >>> reset_results(); _ = q.evaluate(0.5)
+    >>> summary()
+      demo.q1: passed
+    score: 1/1 auto-graded questions passed
+    >>> reset_results()
     """
     lines, passed, graded, open_names = [], 0, 0, []
     for s, rows in _report_sheets(sheet):
@@ -449,13 +509,35 @@ def default_compare(expected, got, *, rtol=1e-6, atol=1e-9):
 
     The reason never reveals the expected value: "too large"/"too small" for a number, the count
     and first index of the wrong entries for an array, or the type/shape problem.
+
+    Examples
+    --------
+    >>> default_compare(0.5, 0.5 + 1e-9)   # |got - e| <= atol + rtol |e|
+    (True, '')
+    >>> default_compare(0.5, 0.6)          # the reason never shows the expected value
+    (False, 'too large')
+    >>> default_compare([1, 2], [1, 3])
+    (False, '1 of 2 entries are off; the first at index [1] is too large')
+    >>> default_compare(True, 1)
+    (False, 'expected True or False, got int')
     """
     return _compare_values(expected, got, rtol, atol)
 
 
 # ----------------------------------------------------------------------------- questions
 class Question:
-    """Base class: identity, hints, solution text, recording and display."""
+    """Base class: identity, hints, solution text, recording and display.
+
+    Examples
+    --------
+    Every question kind shares the identity, hints and solution of this base class:
+
+    >>> q = ValueQuestion("demo.q1", 0.5, hints=["Count the changed pairs.", "Divide by n (n - 1)."], solution="6 / 12")
+    >>> q.sheet, q.name, q.auto_graded
+    ('demo', 'q1', True)
+    >>> print(q.hint_text(1))
+    **Hint (hint 1 of 2; `q1.hint(2)` for more).** Count the changed pairs.
+    """
 
     kind = "question"
     auto_graded = True
@@ -517,6 +599,19 @@ class ValueQuestion(Question):
     ``expected`` may be a zero-argument callable, evaluated lazily (e.g. from the library) once.
     ``compare(expected, got) -> (ok, reason)`` overrides the default comparison; ``mistakes`` is a
     list of :class:`Mistake` tried, in order, on a wrong answer.
+
+    Examples
+    --------
+    1 - RI for delta = 6 and n = 4 is 6 / 12 = 0.5; checks never raise, the placeholder is "not attempted":
+
+    >>> q = ValueQuestion("demo.q1", 0.5, hints=["Count the changed pairs.", "Divide by n (n - 1)."], solution="6 / 12")
+    >>> print(q.evaluate(0.5))
+    [demo.q1] PASSED: your value is right.
+    >>> print(q.evaluate(0.6))
+    [demo.q1] FAILED: your value 0.6 is not right (too large). Try `q1.hint()`.
+    >>> q.evaluate(____).status
+    'not attempted'
+    >>> reset_results()
     """
 
     kind = "value"
@@ -548,7 +643,14 @@ def _expected_value(spec, *, _pristine=pristine):
 
 @dataclass(frozen=True)
 class Case:
-    """One hidden test case for a :class:`FunctionQuestion`."""
+    """One hidden test case for a :class:`FunctionQuestion`.
+
+    Examples
+    --------
+    >>> c = Case((4, 1), description="one point of four moves")
+    >>> c.args, c.kwargs, c.description
+    ((4, 1), {}, 'one point of four moves')
+    """
 
     args: tuple
     kwargs: dict = field(default_factory=dict)
@@ -569,6 +671,19 @@ class FunctionQuestion(Question):
         Seconds allowed per case (default 10).
     mistakes : list of Mistake, optional
         Tried on the value returned for the first failing case, ``test(got, expected)``.
+
+    Examples
+    --------
+    The student's function runs in a sandbox on the hidden cases and is compared with the reference,
+    here Theorem 4's delta = 2 s (n - s):
+
+    >>> f = FunctionQuestion("demo.q2", lambda n, s: 2 * s * (n - s), [Case((4, 1)), Case((5, 2))],
+    ...                      hints=["h1", "h2"], solution="2 s (n - s)")
+    >>> print(f.evaluate(lambda n, s: 2 * s * (n - s)))
+    [demo.q2] PASSED: all 2 hidden cases pass.
+    >>> print(f.evaluate(lambda n, s: s * (n - s)))
+    [demo.q2] FAILED: on case 1 with input (4, 1) expected 6, got 3. Try `q2.hint()`.
+    >>> reset_results()
     """
 
     kind = "function"
@@ -616,6 +731,16 @@ class ChoiceQuestion(Question):
     ``options`` maps keys to texts; ``correct`` is the right key (or bool). ``feedback``
     optionally maps a wrong key to an explanation of why it is wrong. A true/false question
     accepts only ``True``/``False`` (not the strings ``"true"``/``"false"``).
+
+    Examples
+    --------
+    >>> c = ChoiceQuestion("demo.q3", {"a": "1 - RI can exceed 1", "b": "1 - RI is in [0, 1]"}, "b",
+    ...                    feedback={"a": "RI is a fraction of pairs."}, hints=["h1", "h2"], solution="b")
+    >>> print(c.evaluate("b"))
+    [demo.q3] PASSED: right choice.
+    >>> print(c.evaluate("a"))
+    [demo.q3] FAILED: 'a' is not right. RI is a fraction of pairs. Try `q3.hint()`.
+    >>> reset_results()
     """
 
     kind = "choice"
@@ -633,7 +758,15 @@ class ChoiceQuestion(Question):
 
 
 class ThoughtQuestion(Question):
-    """An open question: no automatic check, only a model answer via ``solution()``."""
+    """An open question: no automatic check, only a model answer via ``solution()``.
+
+    Examples
+    --------
+    >>> t = ThoughtQuestion("demo.q4", hints=["h1", "h2"], solution="A model answer.")
+    >>> t.auto_graded, t.evaluate("Because ...").status
+    (False, 'ungraded')
+    >>> reset_results()
+    """
 
     kind = "thought"
     auto_graded = False
