@@ -302,7 +302,8 @@ q5 = ValueQuestion(
     hints=[
         "While the partition is {x_1, x_2}, {x_3, x_4}, the 1-D solution is explicit: a fused pair sits at its mean "
         "shifted by gamma times the number of points on the other side, and a pair of neighbouring points stays fused "
-        "while they are at most 2 gamma apart (the isotonic form of CVC; lesson 03, Section 9 derives both rules). You can also scan "
+        "while they are at most 2 gamma apart (the isotonic form of CVC; lesson 03, Section 9 derives both rules). "
+        "You can also scan "
         "eps with `decision_path` to check your answer.",
         "Method: write the two conditions that involve x_3 = 7 + eps (the pair {x_3, x_4} is still fused; the two "
         "fused values are still different), solve each for eps, and intersect. Do the ends belong to the window?",

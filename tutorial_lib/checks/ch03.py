@@ -318,8 +318,8 @@ def cvc_partition_1d(x, gamma):
     """Partition returned by 1-D CVC with all weights 1, by pool-adjacent-violators in exact arithmetic.
 
     CVC with uniform weights on sorted points is the isotonic regression of
-    ``z_i = x_(i) - gamma (2i - n - 1)`` (Sun, Toh and Yuan, JMLR 2021; the within and between rules it implies are derived in lesson 03,
-    Section 9, "The exact 1-D rules"):
+    ``z_i = x_(i) - gamma (2i - n - 1)`` (Sun, Toh and Yuan, JMLR 2021; the within and between rules it
+    implies are derived in lesson 03, Section 9, "The exact 1-D rules"):
     its solution is constant on blocks, and two points share a cluster iff they are in one block. The
     pass runs on exact fractions of the given numbers, so a tie is decided as the definition says: blocks
     with equal means are merged (equal centroids are one cluster). Returns labels 0..K-1 numbered from
@@ -425,7 +425,8 @@ q9 = ValueQuestion(
     what="example",
     hints=[
         "In 1-D with uniform weights a cluster stays fused iff for every split into its lowest and highest points "
-        "mean(high) - mean(low) <= gamma n_a (derived in the lesson, Section 9, 'The exact 1-D rules'); Theorem 1 asks instead max - min <= gamma n_a. "
+        "mean(high) - mean(low) <= gamma n_a (derived in the lesson, Section 9, 'The exact 1-D rules'); "
+        "Theorem 1 asks instead max - min <= gamma n_a. "
         "When are these different?",
         "Method: put three points in one cluster with a large range but a middle point that keeps both split gaps "
         "below 3 gamma = 3, and a second, tight cluster far away. Then check the two conditions at gamma = 1 (and "
