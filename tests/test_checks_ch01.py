@@ -260,3 +260,20 @@ def test_q7_grading_targets_each_slip():
 def test_q8_is_an_open_question():
     assert q8.evaluate("because the decision is discontinuous").status == UNGRADED
     assert "margin" in q8._solution
+
+
+def test_sheets_01_and_02_state_the_tolerance_their_checks_use():
+    """Both headers say '4 significant digits, relative tolerance 1e-3' (as sheet 03 does), and the checks agree:
+    the 3-digit answers 1.42 (ch01.q7, true 1.4165) and 2.17 (ch02.q4, true 13/6) fail with the targeted message."""
+    import json
+    from pathlib import Path
+
+    from tutorial_lib.checks.ch02 import q4 as ch02_q4
+
+    root = Path(__file__).resolve().parents[1] / "solutions"
+    for name in ("01_calmness.ipynb", "02_exact_recovery.ipynb"):
+        intro = "".join(json.loads((root / name).read_text())["cells"][0]["source"])
+        assert "10^{-3}" in intro and "4 significant digits" in intro and "3-4 significant" not in intro, name
+    for question, three, four in [(q7, 1.42, 1.417), (ch02_q4, 2.17, 2.167)]:
+        assert "3 significant digits" in question.evaluate(three).message
+        assert question.evaluate(four).status == PASSED
