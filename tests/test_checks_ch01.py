@@ -116,6 +116,16 @@ def test_q3_grading():
     assert q3.evaluate(3.0).status == FAILED
 
 
+def test_q3_sorted_order_gets_a_targeted_message():
+    def in_sorted_order(x, gamma):  # the right Jacobian of the sorted data, not permuted back
+        return cvc_jacobian_1d(np.sort(np.asarray(x, float)), gamma)
+
+    res = q3.evaluate(in_sorted_order)
+    assert res.status == FAILED and "order of x" in res.message and "unsorted" in res.message
+    # a matrix that is merely wrong is not called a sorted-order slip
+    assert "order of x" not in q3.evaluate(lambda x, gamma: np.full((len(x), len(x)), 1.0 / len(x))).message
+
+
 # ---------------------------------------------------------------- q4: did the decision change?
 def decision_changed(labels_before, labels_after):
     pairs = set(zip(list(labels_before), list(labels_after)))
@@ -166,23 +176,39 @@ def test_q5_grading_targeted_messages():
 # ---------------------------------------------------------------- q6: calm solution, jumping decision
 def test_q6_expected_value_from_the_exact_1d_formula():
     ya = exact_cvc_1d([0, 2, 9, 14], 2.5)  # eps = -1
-    yb = exact_cvc_1d([0, 2, 8.5, 14], 2.5)  # eps = -1.5
-    ratio = np.linalg.norm(yb - ya) / 0.5
+    yb = exact_cvc_1d([0, 2, 8.4, 14], 2.5)  # eps' = -1.6
+    ratio = np.linalg.norm(yb - ya) / 0.6
     n_clusters = len(np.unique(np.round(yb, 9)))
     assert np.allclose(q6.expected, [ratio, n_clusters])
+    assert round(ratio, 4) == 0.8924 and n_clusters == 2
     # the partition did change (x_3 moved from {x_3, x_4} to {x_1, x_2, x_3}) although the count is the same
     assert fused_pairs(ya) == {(0, 1), (2, 3)} and fused_pairs(yb) == {(0, 1), (0, 2), (1, 2)}
-    assert ratio <= 1 + 1e-12  # the modulus 1 of the proximal-map argument, attained here
+    assert ratio <= 1 + 1e-12  # the modulus 1 of the proximal-map argument
+
+
+def test_q6_eps_prime_is_off_the_transition_at_minus_1_5():
+    # x_3 is alone exactly for eps in (-1.5, -1): at -1.5 its own value equals the left pair's (a tie), below it
+    # has joined the pair; -1.6 is well inside the regime of the answer
+    def partition(x3):
+        return fused_pairs(exact_cvc_1d([0, 2, x3, 14], 2.5))
+    assert partition(8.49) == partition(8.4) == partition(8.3) == {(0, 1), (0, 2), (1, 2)}
+    assert partition(8.51) == partition(8.99) == {(0, 1)}
+    assert partition(9.0) == {(0, 1), (2, 3)}
 
 
 def test_q6_grading_targets_each_slip():
-    assert q6.evaluate([1.0, 2]).status == PASSED
-    assert q6.evaluate(np.array([1.0004, 2.0])).status == PASSED  # 4 significant digits
+    ya, yb = exact_cvc_1d([0, 2, 9, 14], 2.5), exact_cvc_1d([0, 2, 8.4, 14], 2.5)
+    y0 = exact_cvc_1d([0, 2, 10, 14], 2.5)
+    assert q6.evaluate([0.8924, 2]).status == PASSED  # 4 significant digits
+    assert "3 significant digits" in q6.evaluate([0.892 * 1.004, 2]).message
     assert "rate inside the window" in q6.evaluate([np.sqrt(2) / 2, 2]).message  # assumed the pair stays fused
-    assert "against the clean solution" in q6.evaluate([np.hypot(1, 0.5) / 1.5, 2]).message  # compared with eps = 0
-    assert "divide by" in q6.evaluate([0.5, 2]).message
-    assert "is not alone" in q6.evaluate([1.0, 3]).message  # x_3 counted as a singleton
-    assert "distinct values" in q6.evaluate([1.0, 4]).message
+    clean = np.linalg.norm(yb - y0) / 1.6
+    assert "against the clean solution" in q6.evaluate([clean, 2]).message  # compared with eps = 0
+    assert "divide by" in q6.evaluate([np.linalg.norm(yb - ya), 2]).message
+    assert "as fast as the data" in q6.evaluate([1.0, 2]).message  # the old tie value of eps' = -1.5
+    msg = q6.evaluate([0.8924, 3]).message  # x_3 counted as a singleton
+    assert "is not alone" in msg and "(-1.5, -1)" in msg
+    assert "distinct values" in q6.evaluate([0.8924, 4]).message
     assert "shape" in q6.evaluate(1.0).message
     assert q6.evaluate(____).status == NOT_ATTEMPTED
 
@@ -190,7 +216,7 @@ def test_q6_grading_targets_each_slip():
 def test_q6_hints_do_not_give_the_answer():
     for level in (1, 2):
         text = q6.hint_text(level)
-        assert "(6, 6, 6, 6.5)" not in text and "[1.0, 2]" not in text and "ratio 1" not in text
+        assert "5.9667" not in text and "0.8924" not in text and "[0.8924, 2]" not in text
 
 
 # ---------------------------------------------------------------- q7: weights recomputed from the data
@@ -222,6 +248,11 @@ def test_q7_grading_targets_each_slip():
     assert "factor 2" in q7.evaluate(np.hypot(w / 2, 1 + w / 2)).message
     assert "distance y_2* - y_1*" in q7.evaluate(1 + 2 * w).message
     assert q7.evaluate(1.5).status == FAILED
+    # the lesson's value for phi = 0.5 (independently: w = exp(-2), w' = -2 phi a w with a = 2)
+    w_lesson = -2 * 0.5 * 2 * np.exp(-2.0)
+    assert "phi = 0.5" in q7.evaluate(round(float(np.hypot(w_lesson, 1 - w_lesson)), 4)).message
+    # right to 3 digits only: a targeted message, not "too large"
+    assert "3 significant digits" in q7.evaluate(1.42).message and q7.evaluate(1.417).status == PASSED
     assert q7.evaluate(____).status == NOT_ATTEMPTED
     assert "1.4165" not in q7.hint_text(2) and "1/e" not in q7.hint_text(2)
 
@@ -229,3 +260,20 @@ def test_q7_grading_targets_each_slip():
 def test_q8_is_an_open_question():
     assert q8.evaluate("because the decision is discontinuous").status == UNGRADED
     assert "margin" in q8._solution
+
+
+def test_sheets_01_and_02_state_the_tolerance_their_checks_use():
+    """Both headers say '4 significant digits, relative tolerance 1e-3' (as sheet 03 does), and the checks agree:
+    the 3-digit answers 1.42 (ch01.q7, true 1.4165) and 2.17 (ch02.q4, true 13/6) fail with the targeted message."""
+    import json
+    from pathlib import Path
+
+    from tutorial_lib.checks.ch02 import q4 as ch02_q4
+
+    root = Path(__file__).resolve().parents[1] / "solutions"
+    for name in ("01_calmness.ipynb", "02_exact_recovery.ipynb"):
+        intro = "".join(json.loads((root / name).read_text())["cells"][0]["source"])
+        assert "10^{-3}" in intro and "4 significant digits" in intro and "3-4 significant" not in intro, name
+    for question, three, four in [(q7, 1.42, 1.417), (ch02_q4, 2.17, 2.167)]:
+        assert "3 significant digits" in question.evaluate(three).message
+        assert question.evaluate(four).status == PASSED

@@ -76,7 +76,8 @@ def test_q4_expected_value_is_independent():
 def test_q4_answers():
     assert q4.evaluate(True).status == PASSED
     assert q4.evaluate("true").status == FAILED  # a true/false question takes the bool, not a string
-    assert q4.evaluate(False).status == FAILED
+    wrong = q4.evaluate(False)
+    assert wrong.status == FAILED and "gamma = gamma_min is included" in wrong.message
     assert q4.evaluate("maybe").status == FAILED
 
 
@@ -369,3 +370,5 @@ def test_the_sheet_states_the_tolerance_its_checks_use():
         assert "10^{-3}" in prompt, title
     assert q5.evaluate(1.64).status == FAILED and q5.evaluate(1.643).status == PASSED
     assert q1.evaluate([6.2, 16.3]).status == FAILED and q1.evaluate([6.2, 16.33]).status == PASSED
+    assert "3 significant digits" in q5.evaluate(1.64).message
+    assert "3 significant digits" in q1.evaluate([6.2, 16.3]).message

@@ -77,3 +77,6 @@ def test_warmup_function_question_reports_crashes():
 def test_warmup_thought_question():
     assert ch00.q4.evaluate(____).status == NOT_ATTEMPTED
     assert ch00.q4.evaluate("points near a boundary").status == UNGRADED
+    # chapter 03's certificate is a set of within/between conditions (Theorem 2), not a point-to-boundary distance
+    model = ch00.q4._solution
+    assert "Theorem 2" in model and "far enough from such a boundary" not in model

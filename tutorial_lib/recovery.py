@@ -1172,7 +1172,9 @@ def exact_recovery_1d(X, labels) -> ExactRecovery1D:
 
     and the fused values of neighbouring clusters ``a < b`` are
     :math:`c_a = \bar x_a + \gamma(N_{>a} - N_{<a})` (points above minus points below), so they
-    stay apart iff :math:`\bar x_b - \bar x_a > \gamma (n_a + n_b)`.
+    stay apart iff :math:`\bar x_b - \bar x_a > \gamma (n_a + n_b)`. Lesson 03, Section 9 derives both rules
+    from the optimality conditions (necessity by summing them over the ``k`` lowest points, sufficiency
+    by a flow argument) and checks them against the exact solver.
 
     Compare with Theorem 1 of Zheng & Li (Theorem 5 of Sun, Toh & Yuan) for uniform weights:
     ``gamma_min`` uses the largest *pair* distance ``max - min`` instead of the largest split gap
@@ -1261,14 +1263,17 @@ def exact_radius_1d(X, labels, gamma) -> ExactRadius1D:
     r"""Exact smallest Frobenius norm of a perturbation changing 1-D CVC's partition (uniform weights).
 
     The exact counterpart of :func:`certified_radius` in 1-D with all weights 1. Using the exact
-    conditions of :func:`exact_recovery_1d` at a fixed ``gamma``, the partition changes iff one
-    of the following happens, and each has a closed-form price:
+    conditions of :func:`exact_recovery_1d` (derived in lesson 03, Section 9) at a fixed
+    ``gamma``, the partition changes iff one of the following happens, and each has a closed-form price:
 
     * **within**: for a cluster ``a`` and a split into its ``k`` lowest and ``n_a - k`` highest
       points, ``f = mean(high) - mean(low)`` exceeds ``gamma n_a``. ``f`` is convex with
       Euclidean Lipschitz constant ``sqrt(1/k + 1/(n_a - k))`` (its gradient on every linear
       piece), so the price is ``(gamma n_a - f) / sqrt(1/k + 1/(n_a - k))``, attained by moving
-      the low points down by ``s/k`` and the high points up by ``s/(n_a - k)``;
+      the low points down by ``s/k`` and the high points up by ``s/(n_a - k)`` with
+      ``s = (gamma n_a - f) / (1/k + 1/(n_a - k))``: that raises ``f`` by
+      ``s (1/k + 1/(n_a - k)) = gamma n_a - f`` at the Frobenius cost ``s sqrt(1/k + 1/(n_a - k))``
+      (counterexample A below: ``k = 1``, ``s = 2``, ``eps = (-2, 1, 1, 0, 0)``);
     * **between**: neighbouring clusters ``a < b`` reach ``mean_b - mean_a = gamma (n_a + n_b)``
       (their fused values meet): price ``(mean_b - mean_a - gamma (n_a + n_b))
       sqrt(n_a n_b / (n_a + n_b))`` (NOTES fact 7 with the exact denominator);

@@ -78,8 +78,10 @@ q4 = ThoughtQuestion(
     ],
     solution=(
         "Any point that sits on (or very near) the boundary between two clusters: an arbitrarily small push "
-        "moves it across, so the partition changes although the data barely moved. Chapter 03 turns this into "
-        "a certificate: if every point is far enough from such a boundary, no small perturbation can change "
-        "the partition."
+        "moves it across, so the partition changes although the data barely moved. Chapter 03 makes the "
+        "opposite statement precise for convex clustering: its certificate is a set of conditions on the "
+        "distances within clusters and between cluster means (Theorem 2), and as long as these conditions hold "
+        "with a margin, no small enough perturbation can change the partition. (A point-to-boundary distance "
+        "is closer to the ClusTR radius of chapter 06.)"
     ),
 )

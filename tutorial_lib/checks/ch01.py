@@ -5,7 +5,9 @@ Expected values are closed forms derived in the solutions (verified independentl
 differences); the function questions compare with :mod:`tutorial_lib.calmness`, whose functions
 are tested independently in ``tests/test_calmness.py``.
 
-Hand-computed values accept 3-4 significant digits (relative tolerance 1e-3).
+Hand-computed values are accepted to a relative error of 1e-3 (4 significant digits; the prompts say so).
+An answer right to about 3 digits only (relative error below 5e-3) gets a targeted message
+(:func:`three_digits`) instead of "too large" / "too small".
 """
 import numpy as np
 
@@ -13,13 +15,14 @@ from ..calmness import CVCModel, same_partition
 from ..recovery import exact_recovery_1d
 from ._core import Case, FunctionQuestion, Mistake, ThoughtQuestion, ValueQuestion
 
-__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "cvc_jacobian_reference"]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "cvc_jacobian_reference", "close_answer",
+           "three_digits"]
 
-HAND = {"rtol": 1e-3, "atol": 1e-4}  # hand-computed values: 3-4 significant digits are enough
+HAND = {"rtol": 1e-3, "atol": 1e-4}  # hand-computed values: 4 significant digits (relative error 1e-3)
 
 
 def close_answer(answer, value, rtol=1e-3, atol=1e-4):
-    """True if ``answer`` has the shape of ``value`` and matches it to 3-4 significant digits.
+    """True if ``answer`` has the shape of ``value`` and matches it to a relative error of ``rtol`` (4 digits).
 
     The test behind the targeted messages (``Mistake``) of sheets 01-03; never raises.
     """
@@ -34,6 +37,26 @@ def close_answer(answer, value, rtol=1e-3, atol=1e-4):
 _close = close_answer
 
 
+def _relative_error(answer, value):
+    a = np.asarray(answer, dtype=float)
+    v = np.asarray(value, dtype=float)
+    if a.shape != v.shape:
+        raise ValueError("shape")
+    return float(np.max(np.abs(a - v) / np.maximum(np.abs(v), 1e-12)))
+
+
+def three_digits():
+    """The Mistake "right to about 3 significant digits, give 4": relative error below 5e-3.
+
+    Put it last in a hand-computed question's ``mistakes`` (the check already failed, so the
+    relative error is above the tolerance 1e-3 of ``HAND``).
+    """
+    return Mistake(lambda a, e: _relative_error(a, e) < 5e-3,
+                   "your value is right to about 3 significant digits, but the check asks for 4 (relative "
+                   "tolerance 1e-3): give 4 significant digits, or better the exact expression (e.g. `13 / 6`, "
+                   "`np.sqrt(2) / 2`).")
+
+
 # ------------------------------------------------------------------------------- q1
 q1 = ValueQuestion(
     "ch01.q1",
@@ -43,6 +66,7 @@ q1 = ValueQuestion(
         Mistake(lambda a, e: _close(a, [1.0, 0.0]),
                 "w = 1 is the hard-margin answer (both margins exactly 1). The squared hinge lets the margins be "
                 "violated a little in exchange for a smaller ||w||: minimise the l2-SVM objective itself."),
+        three_digits(),
     ],
     hints=[
         "The data are symmetric under x -> -x together with y -> -y, so b* = 0. Then both points have the "
@@ -71,6 +95,7 @@ q2 = ValueQuestion(
         Mistake(lambda a, e: _close(a, 1.0),
                 "a ratio of 1 means the solution moved as much as the data. Here the fused pair {x_3, x_4} moves by "
                 "half the shift of x_3, and two centroids move: take the Frobenius norm of the whole difference."),
+        three_digits(),
     ],
     hints=[
         "Solve CVC twice with `CVCModel(gamma=2.5)`: on X = [0, 2, 10, 14] and on X(eps) = [0, 2, 12, 14] "
@@ -131,6 +156,15 @@ def _is_block_ones(got, expected):
     return g.shape == expected.shape and np.allclose(g, (expected > 0).astype(float)) and not np.allclose(g, expected)
 
 
+def _is_sorted_order(got, expected):
+    """Right entries, wrong places: ``got = P expected P^T`` for some permutation (rows sorted by x)."""
+    g = np.asarray(got, dtype=float)
+    if g.shape != expected.shape or np.allclose(g, expected, rtol=1e-6, atol=1e-9):
+        return False
+    rows = lambda M: sorted(tuple(np.round(np.sort(r), 9)) for r in M)  # noqa: E731
+    return rows(g) == rows(expected) and rows(g.T) == rows(expected.T)
+
+
 q3 = FunctionQuestion(
     "ch01.q3",
     cvc_jacobian_reference,
@@ -142,6 +176,9 @@ q3 = FunctionQuestion(
                 "cluster. Points of one fused cluster share one value, so they move together."),
         Mistake(_is_block_ones, "the entries for a fused cluster are 1/(size of the cluster), not 1: a fused value "
                 "is a *mean* over its cluster."),
+        Mistake(_is_sorted_order, "your matrix has the right entries in the wrong places: J[i, j] = dy_i*/dx_j with "
+                "rows and columns in the order of x as given, not in sorted order. If you sort to find the clusters, "
+                "map the result back to the original positions."),
     ],
     hints=[
         "For a small eps the partition does not change. In 1-D with uniform weights each fused value is the mean "
@@ -265,7 +302,8 @@ q5 = ValueQuestion(
     hints=[
         "While the partition is {x_1, x_2}, {x_3, x_4}, the 1-D solution is explicit: a fused pair sits at its mean "
         "shifted by gamma times the number of points on the other side, and a pair of neighbouring points stays fused "
-        "while they are at most 2 gamma apart (the isotonic form of CVC; chapter 02 derives it). You can also scan "
+        "while they are at most 2 gamma apart (the isotonic form of CVC; lesson 03, Section 9 derives both rules). "
+        "You can also scan "
         "eps with `decision_path` to check your answer.",
         "Method: write the two conditions that involve x_3 = 7 + eps (the pair {x_3, x_4} is still fused; the two "
         "fused values are still different), solve each for eps, and intersect. Do the ends belong to the window?",
@@ -278,8 +316,14 @@ q5 = ValueQuestion(
 )
 
 # ------------------------------------------------------------------------------- q6
-# X = [0, 2, 10 + eps, 14], gamma = 2.5: Y*(-1) = (6, 6, 6.5, 6.5), Y*(-1.5) = (6, 6, 6, 6.5)
-_Q6 = np.array([1.0, 2.0])  # [||Y*(-1.5) - Y*(-1)||_F / 0.5, number of clusters at eps = -1.5]
+# X = [0, 2, 10 + eps, 14], gamma = 2.5: Y*(-1) = (6, 6, 6.5, 6.5); at eps' = -1.6 (x_3 = 8.4) {x_1, x_2, x_3} is fused
+# at 10.4/3 + gamma and x_4 alone at 14 - 3 gamma = 6.5. (eps' = -1.6 is off the transition at -1.5, where x_3's own
+# value 8.5 - gamma equals the left pair's 1 + 2 gamma: x_3 is alone exactly for eps in (-1.5, -1).)
+_Q6_EPS = -1.6
+_Q6_YA = np.array([6.0, 6.0, 6.5, 6.5])
+_Q6_YB = np.array([10.4 / 3 + 2.5] * 3 + [6.5])
+_Q6_Y0 = np.array([6.0, 6.0, 7.0, 7.0])
+_Q6 = np.array([np.linalg.norm(_Q6_YB - _Q6_YA) / 0.6, 2.0])  # [ratio 0.8924, number of clusters at eps' = -1.6]
 
 
 def _q6_pair(answer):
@@ -300,31 +344,40 @@ q6 = ValueQuestion(
     mistakes=[
         Mistake(_q6_ratio_is(np.sqrt(2) / 2),
                 "sqrt(2)/2 is the rate inside the window, where {x_3, x_4} is fused and moves at half the speed of "
-                "x_3. Between eps = -1 and eps = -1.5 the pair {x_3, x_4} does not stay fused: recompute Y*(-1.5)."),
-        Mistake(_q6_ratio_is(np.hypot(1.0, 0.5) / 1.5),
-                "that is ||Y*(-1.5) - Y*(0)|| / 1.5, the ratio against the clean solution. The question compares the "
-                "two perturbed solutions, eps = -1.5 against eps = -1, and divides by their distance 0.5."),
-        Mistake(_q6_ratio_is(0.5),
-                "0.5 is ||Y*(-1.5) - Y*(-1)||_F itself: divide by ||eps - eps'|| = 0.5."),
+                "x_3. Between eps = -1 and eps' = -1.6 the pair {x_3, x_4} does not stay fused: recompute Y*(-1.6)."),
+        Mistake(_q6_ratio_is(float(np.linalg.norm(_Q6_YB - _Q6_Y0) / 1.6)),
+                "that is ||Y*(-1.6) - Y*(0)|| / 1.6, the ratio against the clean solution. The question compares the "
+                "two perturbed solutions, eps' = -1.6 against eps = -1, and divides by their distance 0.6."),
+        Mistake(_q6_ratio_is(float(np.linalg.norm(_Q6_YB - _Q6_YA))),
+                "that is ||Y*(-1.6) - Y*(-1)||_F itself: divide by |eps' - eps| = 0.6."),
+        Mistake(_q6_ratio_is(1.0),
+                "a ratio of 1 would mean that Y* moved as fast as the data; recompute the fused value of the new "
+                "left cluster at x_3 = 8.4 (its mean plus gamma times the number of points above it)."),
         Mistake(lambda a, e: np.isclose(_q6_pair(a)[0], e[0], rtol=1e-3) and np.isclose(_q6_pair(a)[1], 3.0),
-                "your ratio is right, but x_3 = 8.5 is not alone: compare the fused value of {x_1, x_2, x_3} with "
-                "x_3's own candidate value. It is alone only for eps just below -1."),
+                "your ratio is right, but x_3 = 8.4 is not alone: its own candidate value 8.4 - gamma = 5.9 is below "
+                "the left pair's 1 + 2 gamma = 6, so the values would not increase. x_3 is alone only for eps in "
+                "(-1.5, -1); at eps = -1.5 its value equals the left pair's, and below -1.5 it has joined them."),
         Mistake(lambda a, e: np.isclose(_q6_pair(a)[0], e[0], rtol=1e-3) and _q6_pair(a)[1] != 2.0,
-                "your ratio is right; count the distinct values of Y*(-1.5) for the number of clusters."),
+                "your ratio is right; count the distinct values of Y*(-1.6) for the number of clusters."),
+        three_digits(),
     ],
     hints=[
         "In 1-D with uniform weights, a fused cluster sits at its mean plus gamma times (points above minus points "
-        "below), and two neighbouring points stay fused while they are at most 2 gamma apart (section 2 and Q5). "
-        "Find Y*(eps) at eps = -1 (x_3 = 9) and at eps = -1.5 (x_3 = 8.5).",
-        "Method: at x_3 = 9, is the pair {x_3, x_4} still within 2 gamma? At x_3 = 8.5, try the candidate partitions "
+        "below), and two neighbouring points stay fused while they are at most 2 gamma apart (section 2 and Q5; "
+        "lesson 03, Section 9 derives these rules). Find Y*(eps) at eps = -1 (x_3 = 9) and at eps' = -1.6 (x_3 = 8.4).",
+        "Method: at x_3 = 9, is the pair {x_3, x_4} still within 2 gamma? At x_3 = 8.4, try the candidate partitions "
         "{x_1, x_2}, {x_3}, {x_4} and {x_1, x_2, x_3}, {x_4}: the right one has increasing fused values and each of "
-        "its clusters holds together. Then subtract, take the norm, divide by 0.5, and count the distinct values.",
+        "its clusters holds together. Then subtract, take the norm, divide by 0.6, and count the distinct values.",
     ],
     solution="At eps = -1 (x_3 = 9) the pair {x_3, x_4} is exactly 2 gamma = 5 apart, still fused: Y*(-1) = "
-    "(6, 6, 6.5, 6.5) (11.5 - 2 gamma = 6.5). At eps = -1.5 (x_3 = 8.5) x_3 has joined the left pair: the fused value "
-    "of {0, 2, 8.5} is 3.5 + gamma = 6 and x_4 sits at 14 - 3 gamma = 6.5, so Y*(-1.5) = (6, 6, 6, 6.5). "
-    "||Y*(-1.5) - Y*(-1)||_F = 0.5, ratio 0.5 / 0.5 = 1: the solution moved no more than the data (the modulus 1 is "
-    "attained), yet the partition changed, with the same number of clusters, 2. Answer `[1.0, 2]`.",
+    "(6, 6, 6.5, 6.5) (11.5 - 2 gamma = 6.5). At eps' = -1.6 (x_3 = 8.4) x_3 alone would sit at 8.4 - gamma = 5.9, "
+    "below the left pair's 6, so it has joined the left pair: the fused value of {0, 2, 8.4} is 10.4/3 + gamma = "
+    "5.9667 (the cluster holds: its split gaps 5.2 and 7.4 are <= 3 gamma = 7.5) and x_4 sits at 14 - 3 gamma = 6.5 "
+    "(apart: 14 - 10.4/3 = 10.53 > gamma (3 + 1) = 10). So Y*(-1.6) = (5.9667, 5.9667, 5.9667, 6.5), "
+    "||Y*(-1.6) - Y*(-1)||_F = 0.5354 and the ratio is 0.5354 / 0.6 = 0.8924 <= 1: the solution moved less than the "
+    "data (calm, modulus 1), yet the partition changed, with the same number of clusters, 2. (x_3 is alone exactly "
+    "for eps in (-1.5, -1); at eps = -1.5 its value 8.5 - gamma equals the left pair's 6, which is why the sheet "
+    "avoids that point.) Answer `[0.8924, 2]`.",
     **HAND,
 )
 
@@ -354,6 +407,9 @@ q7 = ValueQuestion(
         Mistake(_close_to(1.0 - 2 * _Q7_DW),
                 "that is the rate of the distance y_2* - y_1*; the calmness ratio is the norm of the change of the whole "
                 "solution (y_1*, y_2*) divided by the change of the data."),
+        Mistake(_close_to(float(np.hypot(-2 * 0.5 * 2.0 * np.exp(-2.0), 1.0 + 2 * 0.5 * 2.0 * np.exp(-2.0)))),
+                "1.2992 is the lesson's value for phi = 0.5; this question has phi = 0.25, so w(2) = exp(-1)."),
+        three_digits(),
     ],
     hints=[
         "Two points that do not fuse: each centroid is its data point pulled towards the other by gamma w. Write "

@@ -7,13 +7,14 @@ over a grid, and :mod:`tutorial_lib.recovery`). The counterexample hunts q9 and 
 answer: their check solves CVC on the student's data itself (its own pool-adjacent-violators
 pass on the isotonic form of 1-D CVC with uniform weights, in exact rational arithmetic) and evaluates
 Theorem 1 on the partition it finds, also exactly, so ties are decided as the definitions say.
-Hand-computed values are accepted to a relative error of 1e-3 (4 significant digits; the prompts say so).
+Hand-computed values are accepted to a relative error of 1e-3 (4 significant digits; the prompts say so);
+an answer right to about 3 digits gets the targeted message of :func:`.ch01.three_digits`.
 """
 from fractions import Fraction
 
 import numpy as np
 
-from .ch01 import HAND, close_answer
+from .ch01 import HAND, close_answer, three_digits
 from ._core import ChoiceQuestion, Mistake, ThoughtQuestion, ValueQuestion, default_compare
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "Q6_X", "Q6_EPS", "Q7_X_EPS",
@@ -47,7 +48,7 @@ q1 = ValueQuestion(
     "ch03.q1",
     _SOME_GAMMA,
     what="interval ends [lower, upper]",
-    mistakes=[SWAPPED_ENDS, EPS_FOR_T],
+    mistakes=[SWAPPED_ENDS, EPS_FOR_T, three_digits()],
     hints=[
         "Write gamma_min(t) and gamma_max(t) as functions of the new position t of x_3. Uniform weights: "
         "mu_ij = 0, the denominator inside a cluster of 2 points is 2, and t_12 = 2/2 + ... = 4 (each point sees "
@@ -73,6 +74,7 @@ q2 = ValueQuestion(
         Mistake(lambda a, e: _close(a, _SOME_GAMMA),
                 "that is the 'some gamma' interval of Q1: there, for each t, *some* gamma (depending on t) recovers "
                 "the partition. With gamma = 2 fixed you need gamma_min(t) <= 2 < gamma_max(t), a smaller set."),
+        three_digits(),
     ],
     hints=[
         "For a fixed gamma you need gamma_min(t) <= 2 AND 2 < gamma_max(t), with the same formulas as in Q1.",
@@ -115,6 +117,8 @@ q4 = ChoiceQuestion(
     "ch03.q4",
     {"true": "True", "false": "False"},
     True,
+    feedback={False: "compute gamma_min on the perturbed data first, then look at which end of the certified "
+              "interval [gamma_min, gamma_max) is closed: gamma = gamma_min is included."},
     hints=[
         "Perturbed data: X(eps) = [-1.5, 2, 10, 15]. Compute gamma_min and gamma_max on it with the old partition.",
         "Method: compute the two within ratios and the between ratio on the perturbed data exactly as in Q1, then "
@@ -138,6 +142,7 @@ q5 = ValueQuestion(
         Mistake(lambda a, e: _close(a, 1 / np.sqrt(2)),
                 "1/sqrt 2 is the price of the within inequality of {0, 3} (the certified radius); the question asks "
                 "for the between inequality."),
+        three_digits(),
     ],
     hints=[
         "The between inequality is ||mean_1 - mean_2|| > gamma * t_12. Here the means are 1.5 and 13 and "
@@ -313,7 +318,8 @@ def cvc_partition_1d(x, gamma):
     """Partition returned by 1-D CVC with all weights 1, by pool-adjacent-violators in exact arithmetic.
 
     CVC with uniform weights on sorted points is the isotonic regression of
-    ``z_i = x_(i) - gamma (2i - n - 1)`` (Sun, Toh and Yuan, JMLR 2021; derived in lesson 03, Section 9):
+    ``z_i = x_(i) - gamma (2i - n - 1)`` (Sun, Toh and Yuan, JMLR 2021; the within and between rules it
+    implies are derived in lesson 03, Section 9, "The exact 1-D rules"):
     its solution is constant on blocks, and two points share a cluster iff they are in one block. The
     pass runs on exact fractions of the given numbers, so a tie is decided as the definition says: blocks
     with equal means are merged (equal centroids are one cluster). Returns labels 0..K-1 numbered from
@@ -419,7 +425,8 @@ q9 = ValueQuestion(
     what="example",
     hints=[
         "In 1-D with uniform weights a cluster stays fused iff for every split into its lowest and highest points "
-        "mean(high) - mean(low) <= gamma n_a (lesson, Sections 8-9); Theorem 1 asks instead max - min <= gamma n_a. "
+        "mean(high) - mean(low) <= gamma n_a (derived in the lesson, Section 9, 'The exact 1-D rules'); "
+        "Theorem 1 asks instead max - min <= gamma n_a. "
         "When are these different?",
         "Method: put three points in one cluster with a large range but a middle point that keeps both split gaps "
         "below 3 gamma = 3, and a second, tight cluster far away. Then check the two conditions at gamma = 1 (and "
