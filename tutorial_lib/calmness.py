@@ -24,7 +24,7 @@ Two worked models (Examples 1 and 2 of the paper):
   With weights that do not depend on the data, ``Y*(X)`` is the proximal map of the convex
   penalty ``gamma * sum_{i<j} w_ij ||y_i - y_j||_p`` evaluated at X; proximal maps are firmly
   nonexpansive, hence ``||Y*(X + eps) - Y*(X)||_F <= ||eps||_F``: the solution map is calm with
-  modulus 1 everywhere (course NOTES, fact 1). The *decision* (the partition) is piecewise
+  modulus 1 everywhere (a proximal map; lesson 01). The *decision* (the partition) is piecewise
   constant in ``eps`` and jumps.
 * :class:`L2SVMModel`, the l2-SVM (squared hinge loss, unregularised intercept), solved by a
   small exact finite Newton method (:func:`solve_l2svm`); see its docstring for why scikit-learn's
@@ -698,7 +698,7 @@ class CVCModel(_LearningModel):
     gamma : float > 0
     weights : array or sparse matrix (n, n), or callable ``X -> weights``, or None
         A fixed matrix keeps the weights independent of the data (then the solution map is
-        1-Lipschitz, NOTES fact 1). A callable recomputes them from ``X(eps)`` (the paper's
+        1-Lipschitz, lesson 01). A callable recomputes them from ``X(eps)`` (the paper's
         ``w_ij(eps)``, e.g. ``knn_gaussian_weights``); the nonexpansiveness argument then no
         longer applies. ``None`` means uniform weights (all ones, zero diagonal).
     p : 1, 2 or inf
@@ -708,7 +708,7 @@ class CVCModel(_LearningModel):
     max_iter : int
     method : {"auto", "admm"}
         Passed to the engine: ``"auto"`` solves 1-D data with constant weights exactly
-        (isotonic regression, NOTES fact 6) and uses ADMM otherwise.
+        (isotonic regression, lesson 02) and uses ADMM otherwise.
 
     Examples
     --------

@@ -11,7 +11,7 @@ Proposition 1 of the paper: the prediction cannot change for
 
 The fraction is the distance from ``f(x)`` to the bisecting hyperplane of ``mu_1`` and
 ``mu_2``. With several classes the paper keeps only the two nearest centres; that can
-*over*-certify (course notes, fact 5), so :func:`robustness_radius` takes the minimum over
+*over*-certify (an erratum; lesson 06, Section 3), so :func:`robustness_radius` takes the minimum over
 every centre of another class, and :func:`two_nearest_radius` keeps the paper's shortcut
 for the exercise that breaks it.
 
@@ -269,7 +269,7 @@ def two_nearest_radius(features, centers, center_classes, lipschitz):
     ``mu_1`` is the nearest centre and ``mu_2`` the nearest centre of *another* class (for
     one centre per class this is the paper's second-nearest centre). Kept for teaching: it can
     be *larger* than :func:`robustness_radius` (it ignores closer bisectors), i.e. it can
-    certify points that can be flipped (course notes, fact 5).
+    certify points that can be flipped (an erratum; lesson 06, Section 3).
 
     Examples
     --------

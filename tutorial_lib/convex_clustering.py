@@ -16,7 +16,7 @@ Solvers (chosen automatically by :func:`solve_cvc`):
 
 * ``"isotonic"``: one feature and constant weights. Sorting ``x`` turns the penalty into a
   linear function and CVC into isotonic regression of ``x_(i) - gamma*c*(2i - n - 1)``
-  (course NOTES fact 6). Exact, :math:`O(n\log n)`.
+  (lesson 02). Exact, :math:`O(n\log n)`.
 * ``"fast"`` (the default for ``d > 1`` or non-constant weights): the ADMM below plus the
   *fusion polish* of :mod:`tutorial_lib._cvc_fast` for ``p = 2``: the partition ADMM's split
   variable fuses is solved exactly as a reduced problem on the cluster centroids (damped
@@ -694,7 +694,7 @@ class CVCSolution:
 
 
 def _isotonic_1d(x, gamma_c):
-    """Exact CVC in 1-D with constant weights c (gamma_c = gamma * c). NOTES fact 6."""
+    """Exact CVC in 1-D with constant weights c (gamma_c = gamma * c). Lesson 02."""
     n = x.shape[0]
     order = np.argsort(x, kind="stable")
     a = 2.0 * np.arange(1, n + 1) - n - 1
@@ -709,7 +709,7 @@ def cvc_1d_uniform(x, gamma):
 
     For sorted :math:`x_{(1)} \le \dots \le x_{(n)}` an optimal :math:`y` keeps the order, so
     :math:`\sum_{i<j} |y_i - y_j| = \sum_i (2i - n - 1)\, y_{(i)}` is linear and (CVC) becomes
-    isotonic regression of :math:`x_{(i)} - \gamma (2i - n - 1)` (course NOTES fact 6). Exact,
+    isotonic regression of :math:`x_{(i)} - \gamma (2i - n - 1)` (lesson 02). Exact,
     :math:`O(n \log n)`; this is the path :func:`solve_cvc` takes automatically for such data.
 
     Parameters
@@ -847,7 +847,7 @@ def solve_cvc(X, gamma, weights, p=2, tol=1e-6, max_iter=20000, init=None, *,
         Relative tolerance ``tau`` of :func:`fusion_partition`, with ``scale`` taken from ``X``.
     method : {"auto", "fast", "admm"}
         ``"auto"`` uses the exact isotonic path for one feature and constant weights
-        (NOTES fact 6) and the fast engine (ADMM + fusion polish, see the module docstring)
+        (lesson 02) and the fast engine (ADMM + fusion polish, see the module docstring)
         otherwise; ``"fast"`` forces the fast engine, ``"admm"`` the reference ADMM (to
         cross-check). All three return the same certificate.
 

@@ -1356,7 +1356,7 @@ def minimal_flip(Z, C, overshoot=1e-3):
     .. math:: r(z) = \\min_{j \\ne a} \\frac{\\|z-\\mu_j\\|^2 - \\|z-\\mu_a\\|^2}{2\\|\\mu_j-\\mu_a\\|},
 
     reached by :math:`\\delta = r(z)\\,(\\mu_{j^*}-\\mu_a)/\\|\\mu_{j^*}-\\mu_a\\|` (the same
-    formula as ClusTR's radius, seed 004; NOTES fact 5). The step is multiplied by
+    formula as ClusTR's radius, seed 004; lesson 06). The step is multiplied by
     ``1 + overshoot`` (plus 1e-12) to land strictly on the other side.
 
     Parameters

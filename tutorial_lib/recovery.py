@@ -1161,7 +1161,7 @@ def exact_recovery_1d(X, labels) -> ExactRecovery1D:
     r"""Exact gamma range in which 1-D CVC with all weights 1 returns ``labels`` (cf. Theorem 1).
 
     With uniform weights in 1-D, CVC is the isotonic regression of
-    :math:`z_{(i)} = x_{(i)} - \gamma (2i - n - 1)` on the sorted points (course NOTES, fact 6).
+    :math:`z_{(i)} = x_{(i)} - \gamma (2i - n - 1)` on the sorted points (lesson 02; the rules it implies are derived in lesson 03, Section 9).
     Its solution is constant on a run of consecutive points iff every prefix of the run has a mean
     of ``z`` at least the mean of the rest; neighbouring runs are different clusters iff their
     values increase. Written in ``x`` (the ``gamma`` terms telescope), a cluster ``a`` of ``n_a``
@@ -1276,7 +1276,7 @@ def exact_radius_1d(X, labels, gamma) -> ExactRadius1D:
       (counterexample A below: ``k = 1``, ``s = 2``, ``eps = (-2, 1, 1, 0, 0)``);
     * **between**: neighbouring clusters ``a < b`` reach ``mean_b - mean_a = gamma (n_a + n_b)``
       (their fused values meet): price ``(mean_b - mean_a - gamma (n_a + n_b))
-      sqrt(n_a n_b / (n_a + n_b))`` (NOTES fact 7 with the exact denominator);
+      sqrt(n_a n_b / (n_a + n_b))`` (lesson 03, with the exact denominator);
     * **order**: the highest point of ``a`` meets the lowest point of ``b``: price
       ``(min b - max a) / sqrt 2`` (1-D CVC keeps the order of the data, so interleaved clusters
       cannot be returned). Equal points always share a centroid, so where two points of

@@ -1,7 +1,7 @@
 """Questions of sheet ``01_calmness`` (calmness of solution maps; Zheng & Li, Section 2).
 
 Expected values are closed forms derived in the solutions (verified independently in
-``tests/test_checks_ch01.py`` with cvxpy, the exact 1-D CVC formula of NOTES fact 6 and finite
+``tests/test_checks_ch01.py`` with cvxpy, the exact 1-D CVC formula (lesson 02) and finite
 differences); the function questions compare with :mod:`tutorial_lib.calmness`, whose functions
 are tested independently in ``tests/test_calmness.py``.
 
