@@ -88,6 +88,7 @@ from ._validation import (
     check_weight_matrix,
 )
 from .core.numerics import check_p
+from .core.results import result
 from .core.validation import check_bool, check_random_state
 
 __all__ = [
@@ -180,7 +181,7 @@ def _list_text(items, noun, total):
     return f"{noun}{'s' if len(items) > 1 else ''} {shown}"
 
 
-@dataclass(frozen=True)
+@result
 class AttackSpace:
     """Which entries of ``X`` the attacker may move and how their size is measured.
 
@@ -330,7 +331,7 @@ class AttackSpace:
 # --------------------------------------------------------------------------------------
 # independent confirmation of a partition
 # --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class Confirmation:
     """The partition of one data set checked independently of the attack's own read-out.
 
@@ -520,7 +521,7 @@ def _confirm(Xe, gamma, W, p, max_iter=50000):
 # --------------------------------------------------------------------------------------
 # the certified radius in the attack's own norm
 # --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class SpaceRadius:
     """Certified radius of Theorem 2 measured in an attack space's norm (fixed weights).
 
@@ -752,7 +753,7 @@ def merge_direction(X, labels, a, b, space):
 # --------------------------------------------------------------------------------------
 # results
 # --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class AttackResult:
     """Outcome of one attack: what a named search found, confirmed independently.
 
@@ -854,7 +855,7 @@ def _parse_kinds(kinds):
     return kinds
 
 
-@dataclass(frozen=True)
+@result
 class DeviationCurve(_ByKind):
     """Deviation along one coordinate: ``U_k(offsets[m] * e_{point, feature})`` for each kind ``k``.
 
@@ -874,7 +875,7 @@ class DeviationCurve(_ByKind):
     n_solves: int
 
 
-@dataclass(frozen=True)
+@result
 class PerturbationEvaluation(_ByKind):
     """Partition of ``X + eps`` against that of ``X`` and the deviations between them.
 
@@ -2010,7 +2011,7 @@ def solve_penalized(X, gamma, weights, space, rho, deviation="delta", method="di
                    message=message, radius=radius, lower_bound=lb, search_space=text, confirmation=conf)
 
 
-@dataclass(frozen=True)
+@result
 class SweepTable:
     """Every deviation on the direct method's grid: ``values[k, m, g]`` is kind ``kinds[k]`` for
     the move ``offsets[m, g]`` of coordinate ``coords[m]``; ``norms[m, g]`` its size in the
@@ -2065,7 +2066,7 @@ def sweep(X, gamma, weights, space, kinds=DEVIATION_KINDS, *, n_grid=31, p=2, to
 # --------------------------------------------------------------------------------------
 # the chapter's experimental settings
 # --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class ExperimentSetting:
     """Data, CVC parameter and weights of one Chapter 05 experiment (documented choices).
 
@@ -2154,7 +2155,7 @@ def deviation_curve(X, gamma, weights, point, feature, grid, kinds=DEVIATION_KIN
     return DeviationCurve(point, feature, grid, kinds, values, labels, lower.labels_ref.copy(), int(grid.size + 1))
 
 
-@dataclass(frozen=True)
+@result
 class RayCurve(_ByKind):
     """Deviations along a ray ``eps = t * direction``: ``values[k, m]`` is kind ``kinds[k]`` at ``ts[m]``."""
 
@@ -2235,7 +2236,7 @@ def evaluate_perturbation(X, gamma, weights, eps, kinds=DEVIATION_KINDS, *, p=2,
     )
 
 
-@dataclass(frozen=True)
+@result
 class MoveLimits:
     """Valid widget ranges for one Chapter 05 data set: ``point`` in ``0..max_point``,
     ``feature`` in ``0..max_feature``; ``feature_names`` (standardized features)."""
@@ -2253,7 +2254,7 @@ def move_limits(name):
     return MoveLimits(name, n - 1, d - 1, tuple(S.feature_names))
 
 
-@dataclass(frozen=True)
+@result
 class MovePreview:
     """One single-coordinate move on a Chapter 05 data set (the widget's state).
 

@@ -65,8 +65,8 @@ from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import isotonic_regression
 from scipy.linalg.lapack import dpotrf, dpotrs
+from scipy.optimize import isotonic_regression
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin
 
@@ -93,6 +93,7 @@ from ._validation import (
     check_weight_matrix,
 )
 from .core.numerics import check_p
+from .core.results import result
 from .core.validation import check_real_array
 
 __all__ = [
@@ -474,7 +475,7 @@ def cvc_objective(X, Y, gamma, weights, p=2):
 # ----------------------------------------------------------------------------------------
 # reading clusters off a solution
 # ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class FusionResult:
     """Partition read off centroids by thresholded fusion.
 
@@ -574,7 +575,7 @@ def fusion_labels(Y, weights, tau=1e-4, scale=None):
 # ----------------------------------------------------------------------------------------
 # the solver
 # ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class CVCSolution:
     """Result of :func:`solve_cvc`.
 
@@ -848,7 +849,7 @@ def solve_cvc(X, gamma, weights, p=2, tol=1e-6, max_iter=20000, init=None, *,
 # ----------------------------------------------------------------------------------------
 # clusterpath
 # ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class ClusterPath:
     """Solutions of CVC along a sequence of ``gamma`` values (warm-started).
 
@@ -990,7 +991,7 @@ class ConvexClustering(ClusterMixin, BaseEstimator):
 # ----------------------------------------------------------------------------------------
 # widget logic (chapter 02): move one point, solve, and ask Theorem 1
 # ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class RecoveryView:
     """What the chapter-02 widget shows for one ``gamma`` and one position of a moved point.
 
@@ -1110,8 +1111,8 @@ def recovery_view(X, labels, weights, gamma, point, position, p=2, gammas=None, 
     RecoveryView
         Use ``view.at(other_gamma)`` to reuse the path for another ``gamma``.
     """
-    from .recovery import recovery_conditions
     from ._validation import check_finite_array, check_labels
+    from .recovery import recovery_conditions
 
     X = check_data_matrix(X, "X")
     n, d = X.shape

@@ -29,8 +29,6 @@ sums and c its column sums,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
@@ -39,6 +37,7 @@ from sklearn.metrics.cluster import contingency_matrix
 
 from ._validation import check_choice, check_finite_array, check_int, check_labels, check_nonnegative
 from .core.partitions import contingency
+from .core.results import result
 
 __all__ = [
     "KINDS",
@@ -244,7 +243,7 @@ def delta_three_way(n1, n2, n3, s1, s2):
 # --------------------------------------------------------------------------------------------
 # monotone ranges
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class MonotoneRange:
     """Where delta grows along a spill path s = 0, 1, ..., s_feasible.
 
@@ -330,7 +329,7 @@ def monotone_range_three_way(n1, n2, n3):
     )
 
 
-@dataclass(frozen=True)
+@result
 class DeltaGrid:
     """delta over all 3-way spills (s1, s2), with where one more mover does not decrease it.
 
@@ -388,7 +387,7 @@ def delta_grid_three_way(n1, n2, n3):
 # --------------------------------------------------------------------------------------------
 # changed points (Nchg) and the other deviations
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class Matching:
     """Best one-to-one matching of new clusters to reference clusters.
 
@@ -497,7 +496,7 @@ def deviation(labels_ref, labels_new, kind="delta"):
     return float(1.0 - normalized_mutual_info_score(ref, new))
 
 
-@dataclass(frozen=True)
+@result
 class DeviationValues:
     """All five deviations of :func:`deviation` for one pair of partitions (same names as ``kind``)."""
 
@@ -535,7 +534,7 @@ def all_deviations(labels_ref, labels_new):
 # --------------------------------------------------------------------------------------------
 # checking properties (i)-(iii) on a measured curve
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class DeviationPropertyReport:
     """Which deviation-function properties a measured curve U(eps) satisfies, and where not.
 
@@ -681,7 +680,7 @@ def deviation_properties(eps_norms, values, *, changed=None, labels_ref=None, la
 # --------------------------------------------------------------------------------------------
 # spill scenarios (every paper example in one line) and the widget's logic
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class SpillScenario:
     """Reference and perturbed labels for "count points of cluster a move to cluster b".
 
@@ -791,7 +790,7 @@ def spill_partition(sizes, moves):
     return SpillScenario(labels_ref=ref, labels_new=new, moved=moved, sizes=tuple(size_list), moves=move_list)
 
 
-@dataclass(frozen=True)
+@result
 class ScenarioSummary:
     """Everything the chapter-04 widget shows for one spill scenario.
 
@@ -858,7 +857,7 @@ def explore_scenario(sizes, moves, *, max_n=400):
     )
 
 
-@dataclass(frozen=True)
+@result
 class ScenarioFrame:
     """State of the chapter-04 widget: three clusters V_1, V_2, V_3 and the moves its sliders offer.
 

@@ -32,7 +32,6 @@ much faster on a shared machine where threads oversubscribe the cores).
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -56,6 +55,7 @@ from ._validation import (
 from .clustr import _bisector_terms, _sq_dists
 from .core.numerics import log_softmax, project_l2_ball, project_linf_ball
 from .core.partitions import contingency
+from .core.results import result
 from .network import MLP, Adam, softmax_cross_entropy, train_cross_entropy
 
 __all__ = [
@@ -79,6 +79,7 @@ __all__ = [
     "TrainingSummary",
     "explore_adversarial_training",
     "Autoencoder",
+    "MinimalFlip",
     "minimal_flip",
     "EmbeddingAttackResult",
     "embedding_attack",
@@ -93,7 +94,7 @@ _NORMS = ("linf", "l2")
 
 
 # --------------------------------------------------------------------------- accuracy
-@dataclass(frozen=True)
+@result
 class ClusterMapping:
     """A map from cluster ids to class labels, learned once and then applied to new assignments.
 
@@ -171,7 +172,7 @@ def cluster_accuracy(y_true, labels, mapping="auto") -> float:
     return float(np.mean(found.apply(labels) == y_true))
 
 
-@dataclass(frozen=True)
+@result
 class MappedKMeans:
     """k-means used as a classifier: nearest centroid, then a cluster-to-class map.
 
@@ -404,7 +405,7 @@ class NetworkSurrogate(_ScaledInput):
 
 
 # --------------------------------------------------------------------------- transfer attack
-@dataclass(frozen=True)
+@result
 class TransferAttackResult:
     """Outcome of :func:`transfer_attack`.
 
@@ -536,7 +537,7 @@ def _ifgsm(surrogate, X, y, eps, steps, step_size, norm, clip):
     return X_adv, history
 
 
-@dataclass(frozen=True)
+@result
 class TransferAttack:
     """A transfer attack with fixed settings, callable as ``attack(X, y, eps) -> X_adv``.
 
@@ -565,7 +566,7 @@ class TransferAttack:
                                self.norm, self.clip).X_adv
 
 
-@dataclass(frozen=True)
+@result
 class TransferReport:
     """How well an attack crafted on a surrogate transfers to a target (e.g. k-means).
 
@@ -604,7 +605,7 @@ def transfer_report(surrogate, target, X, X_adv, y) -> TransferReport:
 
 
 # --------------------------------------------------------------------------- adversarial k-means
-@dataclass(frozen=True)
+@result
 class AdversarialKMeansResult:
     """Outcome of :func:`adversarial_kmeans`.
 
@@ -792,7 +793,7 @@ def certified_linf_radius(model, X) -> np.ndarray:
     return np.maximum(ratio.min(axis=1), 0.0)
 
 
-@dataclass(frozen=True)
+@result
 class WhiteBoxResult:
     """Outcome of :func:`whitebox_attack` (every flag is per input row).
 
@@ -1000,7 +1001,7 @@ def whitebox_attack(model, X, y, eps, *, method="exact", clip=(0.0, 16.0), tol=1
     return WhiteBoxResult(X_adv, fooled, correct, certified, proven, undecided, by_sign, eps, method, n_lp)
 
 
-@dataclass(frozen=True)
+@result
 class TrainingSummary:
     """What the chapter's widget shows for one ``(eps, eta)``: accuracies and example images.
 
@@ -1185,6 +1186,33 @@ def _margins(Z, C, a=None):
     return r[rows, j], (C[j] - C[a]) / gap[rows, j][:, None], a
 
 
+@result
+class MinimalFlip:
+    """Outcome of :func:`minimal_flip`: the smallest l2 step that moves each embedding to another
+    Voronoi cell.
+
+    Attributes
+    ----------
+    delta : ndarray (n_samples, d)
+        The step, ``radius * (1 + overshoot) + 1e-12`` along the unit normal of the nearest
+        bisecting hyperplane.
+    radius : ndarray (n_samples,)
+        :math:`r(z_i) \\ge 0`, the l2 distance to the nearest bisector.
+    assignment : ndarray (n_samples,)
+        Nearest centroid of every clean z.
+
+    Unpacks like the 3-tuple it replaced, ``delta, radius, assignment = minimal_flip(Z, C)``
+    (lesson 07 and its exercise sheet use this form).
+    """
+
+    delta: np.ndarray
+    radius: np.ndarray
+    assignment: np.ndarray
+
+    def __iter__(self):
+        return iter((self.delta, self.radius, self.assignment))
+
+
 def minimal_flip(Z, C, overshoot=1e-3):
     """Smallest l2 perturbation of each embedding that changes its nearest centroid.
 
@@ -1206,11 +1234,15 @@ def minimal_flip(Z, C, overshoot=1e-3):
 
     Returns
     -------
-    delta : ndarray (n_samples, d)
-    radius : ndarray (n_samples,)
-        :math:`r(z_i) \\ge 0`.
-    assignment : ndarray (n_samples,)
-        Nearest centroid of every clean z.
+    MinimalFlip
+        ``delta`` (n_samples, d), ``radius`` (n_samples,) and ``assignment`` (n_samples,); it
+        unpacks as ``delta, radius, assignment``.
+
+    Examples
+    --------
+    >>> flip = minimal_flip(np.array([[1.0, 0.0]]), np.array([[0.0, 0.0], [4.0, 0.0]]))
+    >>> float(flip.radius[0]), int(flip.assignment[0])
+    (1.0, 0)
     """
     Z = check_data_matrix(Z, "Z")
     C = _centroids(C, Z.shape[1])
@@ -1220,10 +1252,10 @@ def minimal_flip(Z, C, overshoot=1e-3):
         raise ValueError("C must hold at least two distinct centroids")
     radius = np.maximum(r, 0.0)
     step = radius * (1.0 + overshoot) + 1e-12
-    return step[:, None] * unit, radius, a
+    return MinimalFlip(step[:, None] * unit, radius, a)
 
 
-@dataclass(frozen=True)
+@result
 class EmbeddingAttackResult:
     """Outcome of :func:`embedding_attack` (one row of a seed-003-style table).
 
@@ -1379,7 +1411,8 @@ def embedding_attack(encoder, kmeans, X, eps, *, y=None, decoder=None, overshoot
     scale = _spread(Z)
     if scale == 0:
         raise ValueError("the embeddings are all equal: the relative budget is undefined")
-    delta, radius, labels = minimal_flip(Z, C, overshoot)
+    flip = minimal_flip(Z, C, overshoot)
+    delta, radius, labels = flip.delta.copy(), flip.radius, flip.assignment
     if y is not None and mapping is None:
         mapping = kmeans.mapping if isinstance(kmeans, MappedKMeans) else cluster_mapping(y, labels)
     if objective == "accuracy":
@@ -1408,7 +1441,7 @@ def embedding_attack(encoder, kmeans, X, eps, *, y=None, decoder=None, overshoot
                                  float(nmis[0]), float(nmis[1]), rec, objective, mapping)
 
 
-@dataclass(frozen=True)
+@result
 class EmbeddingDefenceResult:
     """Outcome of :func:`defend_embedding`.
 

@@ -68,6 +68,7 @@ from .core.numerics import check_p
 from .core.numerics import conjugate_exponent as _conjugate_exponent
 from .core.numerics import project_ball as _project_ball
 from .core.partitions import same_partition
+from .core.results import result
 
 __all__ = [
     "conjugate_exponent",
@@ -183,7 +184,7 @@ def _validate_core(X, labels, p):
 
 
 # ----------------------------------------------------------------------------- Theorem 1
-@dataclass(frozen=True)
+@result
 class RecoveryReport:
     """The conditions of Theorem 1 (Zheng & Li; Sun, Toh & Yuan Thm 5) for one data set and partition.
 
@@ -323,7 +324,7 @@ def _perturbed(X, eps):
     return X, X + eps
 
 
-@dataclass(frozen=True)
+@result
 class UnchangedCertificate:
     """Verdict of Theorem 2 for one perturbation (truthy iff certified).
 
@@ -377,7 +378,7 @@ def certifies_unchanged(X, eps, labels, gamma, weights, p=2) -> UnchangedCertifi
 
 
 # ----------------------------------------------------------------------------- Theorem 3
-@dataclass(frozen=True)
+@result
 class BrokenConditions:
     """Theorem 3 (Zheng & Li), corrected: which hypothesis of Theorem 2 a perturbation breaks.
 
@@ -450,7 +451,7 @@ def broken_conditions(X, eps, labels, weights, gamma=None, p=2) -> BrokenConditi
 
 
 # ----------------------------------------------------------------------------- intervals
-@dataclass(frozen=True)
+@result
 class Interval:
     """A real interval with open or closed ends (``-inf``/``inf`` ends are open)."""
 
@@ -783,7 +784,7 @@ def certified_interval(X, labels, weights, point, feature, gamma=None, p=2, *,
 
 
 # ----------------------------------------------------------------------------- radius
-@dataclass(frozen=True)
+@result
 class CertifiedRadius:
     """The certified radius of Theorem 2 for fixed weights and a fixed gamma.
 
@@ -828,7 +829,7 @@ class CertifiedRadius:
     between_pairs: tuple = field(default=(), repr=False)
 
 
-@dataclass(frozen=True)
+@result
 class ConstraintBreak:
     """The cheapest perturbation that makes one inequality of Theorem 2 tight.
 
@@ -1042,7 +1043,7 @@ def _split_gaps(v):
     return (cs[-1] - cs[:-1]) / (m - k) - cs[:-1] / k
 
 
-@dataclass(frozen=True)
+@result
 class ExactRecovery1D:
     """The exact set of gamma for which 1-D CVC with uniform weights returns a given partition.
 
@@ -1138,7 +1139,7 @@ def exact_recovery_1d(X, labels) -> ExactRecovery1D:
     return ExactRecovery1D(low, high, low_split, high_pair, True, order)
 
 
-@dataclass(frozen=True)
+@result
 class ExactRadius1D:
     """The smallest perturbation that changes the 1-D CVC partition (uniform weights, fixed gamma).
 
@@ -1283,7 +1284,7 @@ def exact_radius_1d(X, labels, gamma) -> ExactRadius1D:
 
 
 # ----------------------------------------------------------------------------- threshold curves
-@dataclass(frozen=True)
+@result
 class ThresholdCurves:
     """``gamma_min`` and ``gamma_max`` of Theorem 2 as one coordinate of the data moves.
 
@@ -1349,7 +1350,7 @@ def threshold_curves(X, labels, weights, point, feature, values, p=2) -> Thresho
 
 
 # ----------------------------------------------------------------------------- widget logic
-@dataclass(frozen=True)
+@result
 class PerturbationView:
     """Everything the chapter-03 widget shows for one position of a moved point.
 
@@ -1406,7 +1407,7 @@ def explore_perturbation(X, labels, weights, point, feature, value, gamma, p=2,
                             same_partition(solved, labels))
 
 
-@dataclass(frozen=True)
+@result
 class PerturbationFrame:
     r"""State of the chapter-03 widget for one position of the moved coordinate and one ``gamma``.
 

@@ -13,8 +13,8 @@ perturbed data (Theorem 2, chapter 03). Hand-computed values accept 3-4 signific
 import numpy as np
 
 from ..convex_clustering import cvc_objective
-from .ch01 import HAND, close_answer
 from ._core import Case, FunctionQuestion, Mistake, ThoughtQuestion, ValueQuestion
+from .ch01 import HAND, close_answer
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "uniform_gamma_interval", "Q4_X", "Q4_LABELS", "Q5_X", "Q5_WEIGHTS"]
 

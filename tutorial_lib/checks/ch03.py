@@ -13,8 +13,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from .ch01 import HAND, close_answer
 from ._core import ChoiceQuestion, Mistake, ThoughtQuestion, ValueQuestion, default_compare
+from .ch01 import HAND, close_answer
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "Q6_X", "Q6_EPS", "Q7_X_EPS",
            "cvc_partition_1d", "loose_example_verdict", "theorem1_uniform_1d"]
