@@ -8,6 +8,7 @@ import itertools
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.cluster import KMeans
@@ -500,7 +501,7 @@ def test_bad_inputs(digits, logistic):
         transfer_attack(logistic, X, y[:5], 1.0)
     with pytest.raises(ValueError, match="y"):
         logistic.loss_and_input_grad(X, y + 10)
-    with pytest.raises(RuntimeError, match="fit"):
+    with pytest.raises(NotFittedError):
         LogisticSurrogate().predict(X)
     attack = TransferAttack(logistic)
     with pytest.raises(ValueError, match="eta"):
