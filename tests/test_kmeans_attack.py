@@ -8,17 +8,17 @@ import itertools
 
 import numpy as np
 import pytest
-from sklearn.exceptions import NotFittedError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import normalized_mutual_info_score
 
 from tutorial_lib.kmeans_attack import (
     AdversarialKMeansResult,
-    ClusterMapping,
     Autoencoder,
+    ClusterMapping,
     LogisticSurrogate,
     MappedKMeans,
     NetworkSurrogate,

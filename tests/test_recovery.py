@@ -14,8 +14,8 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
 from oracles import exact_cvc_1d
+
 from tutorial_lib.recovery import (
     Interval,
     broken_conditions,
@@ -1044,7 +1044,7 @@ def test_recovery_view_path_and_warm_start_inputs():
 
 
 # ----------------------------------------------------------------------------- the chapter-03 widget state
-from tutorial_lib.recovery import PerturbationFrame, explore_perturbation, perturbation_frame  # noqa: E402
+from tutorial_lib.recovery import PerturbationFrame, perturbation_frame  # noqa: E402
 
 
 def _frame_data():
@@ -1081,7 +1081,8 @@ def test_perturbation_frame_matches_the_old_computation_and_the_oracle():
     f = perturbation_frame(X, labels, W, curves, 10.0, 2.5)
     assert not f.certified_mask.flags.writeable
     ts = curves.values
-    np.testing.assert_array_equal(f.certified_mask, (np.maximum(1, np.abs(ts - 14) / 2) <= 2.5) & (2.5 < np.abs(ts + 12) / 8))
+    expected = (np.maximum(1, np.abs(ts - 14) / 2) <= 2.5) & (2.5 < np.abs(ts + 12) / 8)
+    np.testing.assert_array_equal(f.certified_mask, expected)
 
 
 def test_perturbation_frame_validates_its_input():

@@ -70,8 +70,8 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 import numpy as np
 import scipy.sparse as sp
@@ -207,10 +207,10 @@ class AttackSpace:
 
     budget: float
     norm: str = "2"
-    points: Optional[tuple] = None
-    features: Optional[tuple] = None
-    scale: Optional[np.ndarray] = None
-    weight_fn: Optional[Callable] = field(default=None, compare=False)
+    points: tuple | None = None
+    features: tuple | None = None
+    scale: np.ndarray | None = None
+    weight_fn: Callable | None = field(default=None, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "budget", check_positive(self.budget, "budget"))
@@ -549,7 +549,7 @@ class SpaceRadius:
     radius: float
     norm: str
     binding: str
-    binding_pair: Optional[tuple]
+    binding_pair: tuple | None
     within_radii: np.ndarray = field(repr=False)
     within_pairs: np.ndarray = field(repr=False)
     between_radii: np.ndarray = field(repr=False)
@@ -820,7 +820,7 @@ class AttackResult:
     message: str = ""
     fusion_stable: bool = True
     confirmed: bool = True
-    confirmation: Optional[Confirmation] = field(default=None, repr=False)
+    confirmation: Confirmation | None = field(default=None, repr=False)
     search_space: str = ""
 
     @property
@@ -890,7 +890,7 @@ class PerturbationEvaluation(_ByKind):
     n_clusters_ref: int
     n_clusters: int
     converged: bool
-    confirmation: Optional[Confirmation] = field(default=None, repr=False)
+    confirmation: Confirmation | None = field(default=None, repr=False)
 
     def value(self, kind):
         """The deviation of one kind, as a float."""
@@ -925,12 +925,12 @@ class _Lower:
     X: np.ndarray
     gamma: float
     weights: object
-    weight_fn: Optional[Callable]
+    weight_fn: Callable | None
     p: float
     tol: float
-    max_iter: Optional[int]
-    labels_ref: Optional[np.ndarray] = None
-    ref_confirmation: Optional[Confirmation] = None
+    max_iter: int | None
+    labels_ref: np.ndarray | None = None
+    ref_confirmation: Confirmation | None = None
 
     def weights_at(self, Xe):
         return self.weights if self.weight_fn is None else self.weight_fn(Xe)
@@ -1105,7 +1105,8 @@ def _search_space_text(method, space, shape, *, n_grid=None, pairs=0, combine=Fa
                     f"coordinate outside their certified intervals and {rays} on {n_grid} points from {start} "
                     f"to the budget")
     else:
-        what = f"merge rays of {n_pairs} pair{'s' if n_pairs != 1 else ''} of clusters (both clusters move towards each other)"
+        what = (f"merge rays of {n_pairs} pair{'s' if n_pairs != 1 else ''} of clusters "
+                "(both clusters move towards each other)")
     return f"{what} within {space.describe(shape)}"
 
 
@@ -1903,7 +1904,8 @@ def solve_bl1(X, gamma, weights, space, deviation="delta", method="direct", *, n
 def solve_bl2(X, gamma, weights, space, delta0, deviation="delta", method="direct", *, n_grid=31,
               refine=20, combine=False, cluster_pairs=None, x0=None, random_state=0, options=None, p=2, tol=1e-6,
               max_iter=None, n_jobs=1, warm_start=True, show_progress=None):
-    r"""BL2 of Zheng & Li (Section 4): :math:`\min_\varepsilon \|\varepsilon\|` s.t. :math:`U(\varepsilon) \ge \delta_0`.
+    r"""BL2 of Zheng & Li (Section 4): :math:`\min_\varepsilon \|\varepsilon\|`
+    s.t. :math:`U(\varepsilon) \ge \delta_0`.
 
     The search is restricted to ``||eps|| <= space.budget`` and to the method's moves
     (``search_space`` of the result). If no confirmed perturbation found there reaches
@@ -2099,7 +2101,7 @@ _SETTINGS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def experiment_setting(name):
     """The setting of Chapter 05 for ``"iris"``, ``"seeds"`` or ``"wine"`` (cached)."""
     from .convex_clustering import knn_gaussian_weights, phi_from_scale, solve_cvc
@@ -2306,7 +2308,7 @@ def _partner_feature(X, labels, feature):
     return int(np.argmax(ratio))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _clean_solution(name):
     """The clean CVC solution of data set ``name`` at the attack's tolerance (cached per data set).
 

@@ -36,8 +36,8 @@ scikit-learn, ``X`` has shape ``(n_samples, n_features)`` and row ``i`` is the p
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import field
-from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp

@@ -1043,7 +1043,10 @@ def pgd_attack(model, X, y, eps, norm="l2", objective="hard", steps=50, step_siz
         raise ValueError("objective='soft' needs a model with sigma2")
     steps = check_int(steps, "steps", minimum=0)
     restarts = check_int(restarts, "restarts", minimum=1)
-    step_size = (2.5 * eps / max(steps, 1) if step_size is None else np.full(X.shape[0], check_positive(step_size, "step_size")))[:, None]
+    if step_size is None:
+        step_size = (2.5 * eps / max(steps, 1))[:, None]
+    else:
+        step_size = np.full(X.shape[0], check_positive(step_size, "step_size"))[:, None]
     if clip is not None:
         if np.ndim(clip) != 1 or len(clip) != 2:
             raise ValueError(f"clip must be None or a pair (low, high), got {clip!r}")

@@ -1139,7 +1139,8 @@ def recovery_view(X, labels, weights, gamma, point, position, p=2, gammas=None, 
         wp = warm_start.path
         if gam is None or wp is None or wp.gammas.shape != gam.shape or not np.allclose(wp.gammas, gam, rtol=1e-12) \
                 or warm_start.X.shape != X.shape:
-            raise ValueError("warm_start must be a RecoveryView of data of the same shape with a path over the same gammas")
+            raise ValueError("warm_start must be a RecoveryView of data of the same shape with a path over the same "
+                             "gammas")
         starts = list(wp.solutions)
     Xm = X.copy()
     Xm[point] = position

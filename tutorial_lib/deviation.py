@@ -18,8 +18,8 @@ of Theorems 4 and 5, their exact monotone ranges, and the other deviations the c
 Notation: the paper writes X in R^{d x n}; partitions here are label vectors of length n
 (any integers), the paper's V_k being ``labels == k``.
 
-Key identity (lesson 04, Section 5; W. M. Rand, JASA 1971, counts the same pairs). With N the contingency table of the two labelings, r its row
-sums and c its column sums,
+Key identity (lesson 04, Section 5; W. M. Rand, JASA 1971, counts the same pairs). With N the
+contingency table of the two labelings, r its row sums and c its column sums,
 
 .. math::
 

@@ -51,7 +51,6 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 from scipy.optimize import brentq
@@ -217,8 +216,8 @@ class RecoveryReport:
     c1_holds: bool
     c2_holds: bool
     centroids_distinct: bool
-    gamma_min_pair: Optional[tuple]
-    gamma_max_clusters: Optional[tuple]
+    gamma_min_pair: tuple | None
+    gamma_max_clusters: tuple | None
     c1_margin: float
     p: float
     q: float
@@ -403,7 +402,7 @@ class BrokenConditions:
     c2_broken: bool
     centroids_coincide: bool
     gamma_outside: bool
-    gamma: Optional[float]
+    gamma: float | None
     report: RecoveryReport
 
     @property
@@ -816,7 +815,7 @@ class CertifiedRadius:
 
     radius: float
     binding: str
-    binding_pair: Optional[tuple]
+    binding_pair: tuple | None
     eps: np.ndarray = field(repr=False)
     within_radius: float
     between_radius: float
@@ -1071,8 +1070,8 @@ class ExactRecovery1D:
 
     gamma_low: float
     gamma_high: float
-    low_split: Optional[tuple]
-    high_pair: Optional[tuple]
+    low_split: tuple | None
+    high_pair: tuple | None
     contiguous: bool
     cluster_order: tuple
 
@@ -1165,7 +1164,7 @@ class ExactRadius1D:
 
     radius: float
     binding: str
-    binding_detail: Optional[tuple]
+    binding_detail: tuple | None
     eps: np.ndarray = field(repr=False)
     within_radius: float
     between_radius: float

@@ -258,7 +258,8 @@ q7 = ChoiceQuestion(
              "two pair ratios, gamma_max from the two new means. Is gamma_min really >= gamma_max?",
         "c": "gamma_min(eps) is the larger of the two pair ratios |x_i - x_j| / 2 on X(eps); compare it with 2.5 "
              "again. (Option (c) is what happens in the lesson's example x_3 -> 20, not here.)",
-        "e": "Theorem 2 is proved: when all its hypotheses hold, the partition is kept, and here it changes. Check each "
+        "e": "Theorem 2 is proved: when all its hypotheses hold, the partition is kept, and here it changes. Check "
+             "each "
              "hypothesis again with the numbers of X(eps).",
     },
     hints=[
