@@ -129,7 +129,8 @@ def part_a(S):
     out["speedup_parallel2"] = out["serial_warm_seconds"] / out["parallel2_warm_seconds"]
     out["speedup_warm_start"] = out["subset30_cold_seconds"] / out["subset30_warm_seconds"]
     budgets = np.linspace(0, 0.3, 31)
-    out["search_space"] = f"single-coordinate moves on a grid of {n_grid} offsets per coordinate within {space.describe(S.X.shape)}"
+    out["search_space"] = (f"single-coordinate moves on a grid of {n_grid} offsets per coordinate within "
+                           f"{space.describe(S.X.shape)}")
     out["value_function"] = {"budgets": budgets, **{k: table.value_function(k, budgets) for k in table.kinds}}
     changing = np.argwhere(table.values[table.kinds.index("nchg")].max(axis=1) > 0).ravel()
     out["changing_points"] = [table.coords[m][0] for m in changing]
@@ -151,7 +152,8 @@ def confirm_table_max(S, table):
         eps[i, j] = t
         conf = bl.confirm_partition(S.X, S.gamma, S.weights, eps)
         rows.append({"point": i, "feature": j, "offset": t, "confirmation": confirmation_row(conf),
-                     "nchg": deviation(S.labels, conf.labels, "nchg"), "delta": deviation(S.labels, conf.labels, "delta")})
+                     "nchg": deviation(S.labels, conf.labels, "nchg"),
+                     "delta": deviation(S.labels, conf.labels, "delta")})
     return {"max_nchg_readout": top, "moves": rows}
 
 
@@ -164,7 +166,8 @@ def part_i(S, features):
         nchg = table.values[1]
         changing = sorted({table.coords[m][0] for m in np.argwhere(nchg.max(axis=1) > 0).ravel()})
         row = {"feature": f, "feature_name": S.feature_names[f],
-               "search_space": f"single-coordinate moves on a grid of 31 offsets per coordinate within {space.describe(S.X.shape)}",
+               "search_space": f"single-coordinate moves on a grid of 31 offsets per coordinate within "
+                               f"{space.describe(S.X.shape)}",
                "max_nchg": nchg.max(), "max_delta": table.values[0].max(), "changing_points": changing,
                "confirmed_max": confirm_table_max(S, table), "n_solves": table.n_solves,
                "seconds": time.perf_counter() - t}

@@ -76,7 +76,7 @@ def _measure_in_kernel(n_values, repeats):
             if isinstance(widget, ipywidgets.interactive) and control in widget.kwargs_widgets:
                 return "interact(" + getattr(widget.f, "__name__", "?") + ")", None
         for live in live_widgets():
-            for name, c in live.controls.items():
+            for c in live.controls.values():
                 if c is control:
                     return "LiveWidget(" + getattr(live.state, "__name__", "?") + ")", live
         return "observe", None
@@ -216,7 +216,8 @@ def print_report(results, baseline=None):
     base = {r["notebook"]: r for r in (baseline or {}).get("notebooks", [])}
     print(f"budget per control: median <= {BUDGET_MEDIAN_MS:.0f} ms, slowest <= {BUDGET_SLOWEST_MS:.0f} ms "
           f"(kernel-side, value change -> observers solved and redrawn)")
-    head = f"{'notebook':32s} {'controls':>8s} {'moves':>5s} {'median ms':>9s} {'slowest ms':>10s} {'errors':>6s}  budget"
+    head = (f"{'notebook':32s} {'controls':>8s} {'moves':>5s} {'median ms':>9s} {'slowest ms':>10s} "
+            f"{'errors':>6s}  budget")
     if base:
         head += "      baseline median/slowest ms  ratio (median)"
     print(head)

@@ -4,13 +4,14 @@ Every expected value comes from an independent computation: closed forms for lin
 cvxpy + Clarabel for the l2-SVM, the exact 1-D isotonic formula (NOTES fact 6) for CVC.
 """
 import dataclasses
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from oracles import exact_cvc_1d
+
 from tutorial_lib.calmness import (
     CVCModel,
     L2SVMModel,

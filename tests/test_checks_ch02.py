@@ -6,12 +6,22 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
-from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____
 from oracles import exact_cvc_1d
 
+from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____
 from tutorial_lib.checks.ch02 import (
-    Q4_LABELS, Q4_X, Q5_WEIGHTS, Q5_X, q1, q2, q3, q4, q5, q6, q7, uniform_gamma_interval,
+    Q4_LABELS,
+    Q4_X,
+    Q5_WEIGHTS,
+    Q5_X,
+    q1,
+    q2,
+    q3,
+    q4,
+    q5,
+    q6,
+    q7,
+    uniform_gamma_interval,
 )
 from tutorial_lib.convex_clustering import solve_cvc, uniform_weights
 from tutorial_lib.recovery import exact_recovery_1d, recovery_conditions

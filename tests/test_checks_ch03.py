@@ -4,15 +4,27 @@ computation (the exact 1-D CVC solver of tests/oracles.py, cvxpy + Clarabel, bru
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
 from oracles import exact_cvc_1d
 
 from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____
 from tutorial_lib.checks.ch03 import (
-    Q6_EPS, Q6_X, Q7_X_EPS, cvc_partition_1d, loose_example_verdict, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10,
+    Q6_EPS,
+    Q6_X,
+    Q7_X_EPS,
+    cvc_partition_1d,
+    loose_example_verdict,
+    q1,
+    q2,
+    q3,
+    q4,
+    q5,
+    q6,
+    q7,
+    q8,
+    q9,
+    q10,
     theorem1_uniform_1d,
 )
-
 
 
 def keeps_two_pairs(x, gamma):
@@ -268,7 +280,8 @@ def test_q10_model_answer_and_cvxpy_confirm_the_loose_case():
 
 def test_q9_q10_targeted_messages():
     certified = q9.evaluate([0.0, 1.5, 3.0, 20.0, 21.0])  # gamma_min = 3/3 = 1: certified (tight here)
-    assert certified.status == FAILED and "certifies it" in certified.message and "three or more points" in certified.message
+    assert certified.status == FAILED
+    assert "certifies it" in certified.message and "three or more points" in certified.message
     assert "exactly two" in q9.evaluate([0.0, 1.0, 6.0, 7.0, 12.0, 13.0]).message
     pairs_certified = q10.evaluate([0.0, 1.0, 10.0, 11.0, 20.0, 21.0])
     assert pairs_certified.status == FAILED and "between condition" in pairs_certified.message
@@ -361,7 +374,8 @@ def test_the_sheet_states_the_tolerance_its_checks_use():
     import json
     from pathlib import Path
 
-    nb = json.loads((Path(__file__).resolve().parents[1] / "solutions" / "03_perturbation_certificates.ipynb").read_text())
+    sheet = Path(__file__).resolve().parents[1] / "solutions" / "03_perturbation_certificates.ipynb"
+    nb = json.loads(sheet.read_text())
     text = {cell["id"]: "".join(cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "markdown"}
     intro = next(t for t in text.values() if t.startswith("# 03"))
     assert "10^{-3}" in intro and "4 significant digits" in intro and "3-4 significant" not in intro

@@ -10,12 +10,11 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import normalized_mutual_info_score
 from sklearn.metrics.cluster import contingency_matrix
 
-from tutorial_lib.checks import ____
-from tutorial_lib.checks.ch04 import q1, q2, q3, q4, q5, q6, q7, q8
-
 # independent references (matrix definition, brute-force matching) shared with the library tests
 from test_deviation import _brute_nchg, _matrix_delta
 
+from tutorial_lib.checks import ____
+from tutorial_lib.checks.ch04 import q1, q2, q3, q4, q5, q6, q7, q8
 
 
 # --- reference answers, written as a student would ---------------------------------------------

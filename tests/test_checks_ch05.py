@@ -8,13 +8,12 @@ import itertools
 import math
 
 import numpy as np
+from test_bilevel import delta_by_pairs, exact_1d_labels
 
 from tutorial_lib.checks import ____
 from tutorial_lib.checks.ch05 import Q5_RADIUS, q1, q2, q3, q4, q5, q6, q7
 from tutorial_lib.convex_clustering import uniform_weights
 from tutorial_lib.recovery import certified_radius
-
-from test_bilevel import delta_by_pairs, exact_1d_labels
 
 X = np.array([0.0, 2.0, 10.0, 14.0])
 X5 = np.array([0.0, 1.0, 3.0, 8.0, 10.0])
@@ -28,7 +27,8 @@ def test_expected_values_independently():
     first = next(t for t in ts if delta_by_pairs(ref, exact_1d_labels(X - np.array([0, 0, t, 0]), 2.5)) > 0)
     assert abs(first - q1.expected) <= 2e-3
     # upward the first change is at +9 (farther)
-    up = next(t for t in np.arange(8, 10, 1e-3) if delta_by_pairs(ref, exact_1d_labels(X + np.array([0, 0, t, 0]), 2.5)) > 0)
+    up = next(t for t in np.arange(8, 10, 1e-3)
+              if delta_by_pairs(ref, exact_1d_labels(X + np.array([0, 0, t, 0]), 2.5)) > 0)
     assert up > 9 - 1e-9
     # q2: Example 4
     assert delta_by_pairs(ref, exact_1d_labels(np.array([0, 2, -4, 14.0]), 2.5)) == q2.expected == 6
@@ -45,7 +45,8 @@ def _keeps_partition_5(x):
 def test_q5_radius_by_formula_brute_force_and_library():
     # the formula, by hand: between slack (23/3 - 7.25) x sqrt(6/5)
     assert math.isclose(Q5_RADIUS, (23 / 3 - 7.25) * math.sqrt(6 / 5), rel_tol=1e-12)
-    assert math.isclose(Q5_RADIUS, certified_radius(X5[:, None], LABELS5, uniform_weights(5), 1.45).radius, rel_tol=1e-12)
+    radius = certified_radius(X5[:, None], LABELS5, uniform_weights(5), 1.45).radius
+    assert math.isclose(Q5_RADIUS, radius, rel_tol=1e-12)
     # brute force: random perturbations of Frobenius norm just below the radius keep every inequality;
     # the rigid shift of the two clusters towards each other, just above it, breaks the between one
     rng = np.random.default_rng(0)

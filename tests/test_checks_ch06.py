@@ -10,8 +10,6 @@ from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____
 from tutorial_lib.checks.ch06 import moons_radii, q1, q2, q3, q4, q5, q6, q7, q8
 from tutorial_lib.clustr import two_nearest_radius
 
-
-
 # ---------------------------------------------------------------- q1
 Q1_CENTERS = np.array([[0.0, 0.0], [3.0, 4.0], [0.0, -4.0]])  # the prompt's mu_a, mu_b, mu_c; f(x) = (1, 0), L_f = 2
 

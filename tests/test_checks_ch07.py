@@ -13,7 +13,6 @@ from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____
 from tutorial_lib.checks.ch07 import hardened_digits_models, q1, q2, q3, q4, q5, q6, q7, q8, q9
 
 
-
 # ---------------------------------------------------------------- q1
 def brute_force_hungarian(y, labels):
     clusters, classes = np.unique(labels), np.unique(y)

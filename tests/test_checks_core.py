@@ -6,8 +6,20 @@ import numpy as np
 import pytest
 
 from tutorial_lib.checks import (
-    FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, Case, ChoiceQuestion, FunctionQuestion, Mistake,
-    ThoughtQuestion, ValueQuestion, ____, export_results, reset_results, results,
+    FAILED,
+    NOT_ATTEMPTED,
+    PASSED,
+    UNGRADED,
+    Case,
+    ChoiceQuestion,
+    FunctionQuestion,
+    Mistake,
+    ThoughtQuestion,
+    ValueQuestion,
+    ____,
+    export_results,
+    reset_results,
+    results,
 )
 from tutorial_lib.checks._core import CheckResult, default_compare, run_with_timeout
 

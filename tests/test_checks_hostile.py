@@ -20,10 +20,20 @@ import numpy as np
 import pytest
 
 from tutorial_lib.checks import (
-    FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, Case, ChoiceQuestion, FunctionQuestion, ThoughtQuestion, ValueQuestion,
+    FAILED,
+    NOT_ATTEMPTED,
+    PASSED,
+    UNGRADED,
+    Case,
+    ChoiceQuestion,
+    FunctionQuestion,
+    ThoughtQuestion,
+    ValueQuestion,
     ____,
+    _core,
+    _plain,
+    _sandbox,
 )
-from tutorial_lib.checks import _core, _plain, _sandbox
 
 HINTS = ["first hint", "second hint"]
 FORK = _sandbox.sandbox_mode() == "fork"
@@ -282,7 +292,8 @@ def _spy(x):
                 if hit(v):
                     return v
     for q in list(_core._QUESTIONS.values()):  # the question API itself
-        for attempt in (lambda: q._reference(x), lambda: q.expected, lambda: _core._store_get(q)["reference"](x)):
+        for attempt in (lambda q=q: q._reference(x), lambda q=q: q.expected,
+                        lambda q=q: _core._store_get(q)["reference"](x)):
             try:
                 return float(attempt())
             except Exception:  # noqa: BLE001

@@ -540,6 +540,7 @@ def test_cache_is_safe_under_threads():
 
 def test_cvc_1d_uniform_is_the_exact_solution():
     from oracles import exact_cvc_1d
+
     from tutorial_lib.convex_clustering import cvc_1d_uniform
 
     np.testing.assert_allclose(cvc_1d_uniform([0.0, 2.0, 10.0, 14.0], 2.5), [6, 6, 7, 7])

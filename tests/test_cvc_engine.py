@@ -18,10 +18,10 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from test_convex_clustering import _cvxpy_solve as _cvxpy
 from test_convex_clustering import _edges
 from test_convex_clustering import _objective as _primal
+
 from tutorial_lib._cvc_core import project_l1_rows
 from tutorial_lib.convex_clustering import clusterpath, knn_gaussian_weights, solve_cvc, uniform_weights
 
@@ -254,14 +254,14 @@ def test_connect_bridges_are_the_emst_cross_edges():
     from scipy.sparse.csgraph import connected_components
 
     rng = np.random.default_rng(3)
-    for trial in range(5):
+    for _trial in range(5):
         X = np.vstack([rng.normal(size=(8, 2)) + rng.uniform(-40, 40, size=2) for _ in range(4)])
         W0 = knn_gaussian_weights(X, 2, 1e-4)
         W1 = knn_gaussian_weights(X, 2, 1e-4, connect=True)
         _, comp = connected_components(W0, directed=False)
         parent = list(range(comp.max() + 1))
 
-        def find(a):
+        def find(a, parent=parent):  # this trial's union-find
             while parent[a] != a:
                 a = parent[a]
             return a

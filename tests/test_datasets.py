@@ -1,5 +1,6 @@
 """Tests for tutorial_lib.datasets: shapes, known values, an internal identity of Seeds, validation."""
 import dataclasses
+
 import numpy as np
 import pytest
 

@@ -223,7 +223,8 @@ def test_the_command_line_on_an_nbgrader_folder(tmp_path):
         table = {row["question"]: row for row in csv.DictReader(fh)}
     assert {row["assignment"] for row in table.values()} == {"hw0"}
     assert table["ch00.q2"]["status"] == PASSED and table["ch00.q2"]["points"] == "3" == table["ch00.q2"]["max_points"]
-    assert table["ch00.q4"]["status"] == UNGRADED and table["ch00.q4"]["points"] == "" and table["ch00.q4"]["max_points"] == "2"
+    q4 = table["ch00.q4"]
+    assert q4["status"] == UNGRADED and q4["points"] == "" and q4["max_points"] == "2"
     assert (out.parent / "feedback" / "zoe.md").exists() and (out.parent / "open_answers.md").exists()
     empty = subprocess.run([sys.executable, "-m", "tutorial_lib.grade", str(tmp_path / "out")], capture_output=True,
                            text=True, timeout=120)

@@ -12,12 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import normalized_mutual_info_score
 
 from tutorial_lib.kmeans_attack import (
     AdversarialKMeansResult,
-    ClusterMapping,
     Autoencoder,
+    ClusterMapping,
     LogisticSurrogate,
     MappedKMeans,
     NetworkSurrogate,
@@ -320,7 +321,8 @@ def test_minimal_flip_is_minimal(seed, k):
     rng = np.random.default_rng(seed)
     C = rng.normal(size=(k, 2)) * 3
     Z = rng.normal(size=(5, 2)) * 3
-    delta, radius, a = minimal_flip(Z, C)
+    flip = minimal_flip(Z, C)
+    delta, radius, a = flip.delta, flip.radius, flip.assignment
     nearest = lambda P: np.argmin(((P[:, None, :] - C[None]) ** 2).sum(-1), axis=1)
     assert np.array_equal(nearest(Z), a)
     assert np.all(nearest(Z + delta) != a)  # the step flips
@@ -499,7 +501,7 @@ def test_bad_inputs(digits, logistic):
         transfer_attack(logistic, X, y[:5], 1.0)
     with pytest.raises(ValueError, match="y"):
         logistic.loss_and_input_grad(X, y + 10)
-    with pytest.raises(RuntimeError, match="fit"):
+    with pytest.raises(NotFittedError):
         LogisticSurrogate().predict(X)
     attack = TransferAttack(logistic)
     with pytest.raises(ValueError, match="eta"):
@@ -534,11 +536,23 @@ def test_bad_inputs(digits, logistic):
         Autoencoder((10, 4)).fit(X)
 
 
+def test_minimal_flip_is_a_frozen_result_that_still_unpacks():
+    # lesson 07 and its sheet unpack the result as the 3-tuple it used to be
+    Z, C = np.array([[1.0, 1.0]]), np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 6.0]])
+    flip = minimal_flip(Z, C)
+    delta, radius, a = flip
+    assert delta is flip.delta and radius is flip.radius and a is flip.assignment
+    assert radius[0] == pytest.approx(1.0) and a[0] == 0  # wall x = 2 at distance 1
+    with pytest.raises(ValueError, match="read-only"):
+        flip.radius[0] = 0.0
+
+
 def test_minimal_flip_agrees_with_the_clustr_margin():
     # chapter 06 computes the same wall distance for nearest-centre classifiers, independently
     clustr = pytest.importorskip("tutorial_lib.clustr")
     rng = np.random.default_rng(5)
     C = rng.normal(size=(6, 4))
     Z = rng.normal(size=(50, 4))
-    _, radius, a = minimal_flip(Z, C)
+    flip = minimal_flip(Z, C)
+    radius, a = flip.radius, flip.assignment
     assert np.allclose(radius, clustr.feature_margin(Z, C, np.arange(6), labels=a))

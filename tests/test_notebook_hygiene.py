@@ -76,7 +76,8 @@ def test_widget_cells_are_tagged_and_plot_cells_end_with_show(path):
         data = [o.get("data", {}) for o in outputs]
         where = f"{_id(path)}, cell starting {cell.source[:60]!r}"
         if any("application/vnd.jupyter.widget-view+json" in d for d in data):
-            assert "nbval-ignore-output" in cell.metadata.get("tags", []), f"{where}: widget cell not tagged nbval-ignore-output"
+            assert "nbval-ignore-output" in cell.metadata.get("tags", []), (
+                f"{where}: widget cell not tagged nbval-ignore-output")
         if any("image/png" in d for d in data):
             last = ast.parse(_python(cell.source)).body[-1]
             shown = _is_show(last) or (
@@ -91,7 +92,8 @@ def test_widget_cells_are_tagged_and_plot_cells_end_with_show(path):
 def test_no_stderr_in_stored_outputs(path):
     for cell in _code_cells(path):
         for out in cell.get("outputs", []):
-            assert out.get("name") != "stderr", f"{_id(path)} stores stderr (warnings are compared by nbval): {out.get('text', '')[:200]}"
+            assert out.get("name") != "stderr", (
+                f"{_id(path)} stores stderr (warnings are compared by nbval): {out.get('text', '')[:200]}")
 
 
 # A number in e-notation, e.g. 7.0e-16 or 1E-12, and what precedes it (a bound such as

@@ -3,8 +3,7 @@ import itertools
 import numpy as np
 import pytest
 
-from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____
-from tutorial_lib.checks import ch00
+from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____, ch00
 from tutorial_lib.warmup import nearest_centre_assignment
 
 

@@ -12,8 +12,17 @@ import PIL.Image
 import pytest
 
 import tutorial_lib.widgets as tw
-from tutorial_lib.widgets import (STATIC_HINT, CachedState, LiveFigure, LiveWidget, cached_state, control_values,
-                                  live_controls, live_widgets, precompute)
+from tutorial_lib.widgets import (
+    STATIC_HINT,
+    CachedState,
+    LiveFigure,
+    LiveWidget,
+    cached_state,
+    control_values,
+    live_controls,
+    live_widgets,
+    precompute,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEW = "application/vnd.jupyter.widget-view+json"
@@ -233,7 +242,8 @@ def test_mime_bundle_has_the_widget_view_and_a_safe_static_picture():
     uri = re.search(r"src='data:image/png;base64,([^']+)'", page).group(1)
     assert base64.b64decode(uri) == live.figure.png
     # the hint shown by the stored widget state, only while disconnected from a kernel
-    assert STATIC_HINT in live.widget.children[0].value and "jupyter-widgets-disconnected" in live.widget.children[0].value
+    shown = live.widget.children[0].value
+    assert STATIC_HINT in shown and "jupyter-widgets-disconnected" in shown
 
 
 # --- caching ---------------------------------------------------------------------------------

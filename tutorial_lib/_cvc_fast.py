@@ -259,7 +259,7 @@ def _within_flows(target, lab, fi, fj, ft, L0, n, tol_res):
             exact = False
         uh = U[out] / nr[out, None] if np.any(out) else None
 
-        def jac(x):
+        def jac(x, cond=cond, uh=uh, out=out):  # this Newton step's operator (bound explicitly)
             D = x[fi] - x[fj]
             D *= cond[:, None]
             if uh is not None:

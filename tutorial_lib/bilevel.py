@@ -70,8 +70,8 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 import numpy as np
 import scipy.sparse as sp
@@ -88,6 +88,7 @@ from ._validation import (
     check_weight_matrix,
 )
 from .core.numerics import check_p
+from .core.results import result
 from .core.validation import check_bool, check_random_state
 
 __all__ = [
@@ -180,7 +181,7 @@ def _list_text(items, noun, total):
     return f"{noun}{'s' if len(items) > 1 else ''} {shown}"
 
 
-@dataclass(frozen=True)
+@result
 class AttackSpace:
     """Which entries of ``X`` the attacker may move and how their size is measured.
 
@@ -216,10 +217,10 @@ class AttackSpace:
 
     budget: float
     norm: str = "2"
-    points: Optional[tuple] = None
-    features: Optional[tuple] = None
-    scale: Optional[np.ndarray] = None
-    weight_fn: Optional[Callable] = field(default=None, compare=False)
+    points: tuple | None = None
+    features: tuple | None = None
+    scale: np.ndarray | None = None
+    weight_fn: Callable | None = field(default=None, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "budget", check_positive(self.budget, "budget"))
@@ -340,7 +341,7 @@ class AttackSpace:
 # --------------------------------------------------------------------------------------
 # independent confirmation of a partition
 # --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class Confirmation:
     """The partition of one data set checked independently of the attack's own read-out.
 
@@ -539,7 +540,7 @@ def _confirm(Xe, gamma, W, p, max_iter=50000):
 # --------------------------------------------------------------------------------------
 # the certified radius in the attack's own norm
 # --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class SpaceRadius:
     """Certified radius of Theorem 2 measured in an attack space's norm (fixed weights).
 
@@ -567,7 +568,7 @@ class SpaceRadius:
     radius: float
     norm: str
     binding: str
-    binding_pair: Optional[tuple]
+    binding_pair: tuple | None
     within_radii: np.ndarray = field(repr=False)
     within_pairs: np.ndarray = field(repr=False)
     between_radii: np.ndarray = field(repr=False)
@@ -793,7 +794,7 @@ def merge_direction(X, labels, a, b, space):
 # --------------------------------------------------------------------------------------
 # results
 # --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class AttackResult:
     """Outcome of one attack: what a named search found, confirmed independently.
 
@@ -860,7 +861,7 @@ class AttackResult:
     message: str = ""
     fusion_stable: bool = True
     confirmed: bool = True
-    confirmation: Optional[Confirmation] = field(default=None, repr=False)
+    confirmation: Confirmation | None = field(default=None, repr=False)
     search_space: str = ""
 
     @property
@@ -895,7 +896,7 @@ def _parse_kinds(kinds):
     return kinds
 
 
-@dataclass(frozen=True)
+@result
 class DeviationCurve(_ByKind):
     """Deviation along one coordinate: ``U_k(offsets[m] * e_{point, feature})`` for each kind ``k``.
 
@@ -915,7 +916,7 @@ class DeviationCurve(_ByKind):
     n_solves: int
 
 
-@dataclass(frozen=True)
+@result
 class PerturbationEvaluation(_ByKind):
     """Partition of ``X + eps`` against that of ``X`` and the deviations between them.
 
@@ -930,7 +931,7 @@ class PerturbationEvaluation(_ByKind):
     n_clusters_ref: int
     n_clusters: int
     converged: bool
-    confirmation: Optional[Confirmation] = field(default=None, repr=False)
+    confirmation: Confirmation | None = field(default=None, repr=False)
 
     def value(self, kind):
         """The deviation of one kind, as a float."""
@@ -965,12 +966,12 @@ class _Lower:
     X: np.ndarray
     gamma: float
     weights: object
-    weight_fn: Optional[Callable]
+    weight_fn: Callable | None
     p: float
     tol: float
-    max_iter: Optional[int]
-    labels_ref: Optional[np.ndarray] = None
-    ref_confirmation: Optional[Confirmation] = None
+    max_iter: int | None
+    labels_ref: np.ndarray | None = None
+    ref_confirmation: Confirmation | None = None
 
     def weights_at(self, Xe):
         return self.weights if self.weight_fn is None else self.weight_fn(Xe)
@@ -1145,7 +1146,8 @@ def _search_space_text(method, space, shape, *, n_grid=None, pairs=0, combine=Fa
                     f"coordinate outside their certified intervals and {rays} on {n_grid} points from {start} "
                     f"to the budget")
     else:
-        what = f"merge rays of {n_pairs} pair{'s' if n_pairs != 1 else ''} of clusters (both clusters move towards each other)"
+        what = (f"merge rays of {n_pairs} pair{'s' if n_pairs != 1 else ''} of clusters "
+                "(both clusters move towards each other)")
     return f"{what} within {space.describe(shape)}"
 
 
@@ -1954,7 +1956,8 @@ def solve_bl1(X, gamma, weights, space, deviation="delta", method="direct", *, n
 def solve_bl2(X, gamma, weights, space, delta0, deviation="delta", method="direct", *, n_grid=31,
               refine=20, combine=False, cluster_pairs=None, x0=None, random_state=0, options=None, p=2, tol=1e-6,
               max_iter=None, n_jobs=1, warm_start=True, show_progress=None):
-    r"""BL2 of Zheng & Li (Section 4): :math:`\min_\varepsilon \|\varepsilon\|` s.t. :math:`U(\varepsilon) \ge \delta_0`.
+    r"""BL2 of Zheng & Li (Section 4): :math:`\min_\varepsilon \|\varepsilon\|`
+    s.t. :math:`U(\varepsilon) \ge \delta_0`.
 
     The search is restricted to ``||eps|| <= space.budget`` and to the method's moves
     (``search_space`` of the result). If no confirmed perturbation found there reaches
@@ -2082,7 +2085,7 @@ def solve_penalized(X, gamma, weights, space, rho, deviation="delta", method="di
                    message=message, radius=radius, lower_bound=lb, search_space=text, confirmation=conf)
 
 
-@dataclass(frozen=True)
+@result
 class SweepTable:
     """Every deviation on the direct method's grid: ``values[k, m, g]`` is kind ``kinds[k]`` for
     the move ``offsets[m, g]`` of coordinate ``coords[m]``; ``norms[m, g]`` its size in the
@@ -2145,7 +2148,7 @@ def sweep(X, gamma, weights, space, kinds=DEVIATION_KINDS, *, n_grid=31, p=2, to
 # --------------------------------------------------------------------------------------
 # the chapter's experimental settings
 # --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class ExperimentSetting:
     """Data, CVC parameter and weights of one Chapter 05 experiment (documented choices).
 
@@ -2183,7 +2186,7 @@ _SETTINGS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def experiment_setting(name):
     """The setting of Chapter 05 for ``"iris"``, ``"seeds"`` or ``"wine"`` (cached).
 
@@ -2256,7 +2259,7 @@ def deviation_curve(X, gamma, weights, point, feature, grid, kinds=DEVIATION_KIN
     return DeviationCurve(point, feature, grid, kinds, values, labels, lower.labels_ref.copy(), int(grid.size + 1))
 
 
-@dataclass(frozen=True)
+@result
 class RayCurve(_ByKind):
     """Deviations along a ray ``eps = t * direction``: ``values[k, m]`` is kind ``kinds[k]`` at ``ts[m]``."""
 
@@ -2354,7 +2357,7 @@ def evaluate_perturbation(X, gamma, weights, eps, kinds=DEVIATION_KINDS, *, p=2,
     )
 
 
-@dataclass(frozen=True)
+@result
 class MoveLimits:
     """Valid widget ranges for one Chapter 05 data set: ``point`` in ``0..max_point``,
     ``feature`` in ``0..max_feature``; ``feature_names`` (standardized features)."""
@@ -2379,7 +2382,7 @@ def move_limits(name):
     return MoveLimits(name, n - 1, d - 1, tuple(S.feature_names))
 
 
-@dataclass(frozen=True)
+@result
 class MovePreview:
     """One single-coordinate move on a Chapter 05 data set (the widget's state).
 
@@ -2431,7 +2434,7 @@ def _partner_feature(X, labels, feature):
     return int(np.argmax(ratio))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _clean_solution(name):
     """The clean CVC solution of data set ``name`` at the attack's tolerance (cached per data set).
 

@@ -36,8 +36,8 @@ scikit-learn, ``X`` has shape ``(n_samples, n_features)`` and row ``i`` is the p
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import field
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,6 +54,7 @@ from ._validation import (
 )
 from .core.numerics import check_p
 from .core.partitions import same_partition
+from .core.results import result
 
 __all__ = [
     "PerturbedData",
@@ -138,7 +139,7 @@ def _as_solution(value, name="solution_map"):
 
 
 # --------------------------------------------------------------------------- perturbed data
-@dataclass(frozen=True)
+@result
 class PerturbedData:
     """Additive perturbation of chosen entries of a data matrix: ``X(eps) = X + E(eps)``.
 
@@ -237,7 +238,7 @@ def random_directions(X, n_directions, *, entries=None, random_state=None):
 
 
 # --------------------------------------------------------------------------- ratios
-@dataclass(frozen=True)
+@result
 class CalmnessRatios:
     """Measured ratios ``||Y*(X + t d) - Y*(X)||_F / t`` for unit directions ``d``.
 
@@ -324,7 +325,7 @@ def calmness_ratios(solution_map, X, directions, magnitudes, *, n_jobs=1, show_p
     return CalmnessRatios(disp / mags[None, :], disp, dirs, mags, base)
 
 
-@dataclass(frozen=True)
+@result
 class CalmnessModulus:
     """Empirical calmness modulus: the largest measured ratio and where it occurred.
 
@@ -373,7 +374,7 @@ def empirical_calmness_modulus(solution_map, X, directions, magnitudes, *, n_job
 
 
 # --------------------------------------------------------------------------- l2-SVM
-@dataclass(frozen=True)
+@result
 class L2SVMSolution:
     """Solution of the l2-SVM (Example 1 of Zheng & Li).
 
@@ -503,7 +504,7 @@ def solve_l2svm(X, y, C=1.0, *, tol=1e-10, max_iter=100):
                          it, bool(converged), int(act.sum()))
 
 
-@dataclass(frozen=True)
+@result
 class L2SVMJacobian:
     """Derivative of the l2-SVM solution map ``X -> (w*, b*)`` at one data set.
 
@@ -597,7 +598,7 @@ def l2svm_jacobian(X, y, C=1.0, *, kink_tol=1e-8) -> L2SVMJacobian:
     return L2SVMJacobian(J.reshape(d + 1, n, d), J, float(np.linalg.norm(J, 2)), margin, sol)
 
 
-@dataclass(frozen=True)
+@result
 class ModelOutcome:
     """Solution ``Y*`` and decision ``D(Y*)`` of a learning model on one data set."""
 
@@ -620,7 +621,7 @@ class _LearningModel:
         return self.solve_decide(X).decision
 
 
-@dataclass(frozen=True)
+@result
 class L2SVMModel(_LearningModel):
     """The l2-SVM of Example 1 as a learning model: labels ``y`` fixed, features ``X`` perturbed.
 
@@ -685,7 +686,7 @@ class L2SVMModel(_LearningModel):
 
 
 # --------------------------------------------------------------------------- convex clustering
-@dataclass(frozen=True)
+@result
 class CVCModel(_LearningModel):
     """Convex clustering (Example 2 of Zheng & Li) as a learning model, through the engine.
 
@@ -795,7 +796,7 @@ def _check_model(model):
     return model
 
 
-@dataclass(frozen=True)
+@result
 class DecisionPath:
     """Solution and decision along a ray ``eps = t * direction``.
 
@@ -866,7 +867,7 @@ def decision_path(model, X, direction, t, *, show_progress=None):
     return DecisionPath(t, d, Ys, Ds, base_Y, base_D, disp, changed)
 
 
-@dataclass(frozen=True)
+@result
 class PerturbationSnapshot:
     """Everything a widget shows for one perturbation ``eps`` of the data.
 

@@ -21,12 +21,14 @@ and ``center_classes`` (length ``m``) gives the class of each centre; the paper 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
 from ._progress import progress
+from ._threads import single_threaded
 from ._validation import (
+    check_bool,
     check_choice,
     check_data_matrix,
     check_finite_array,
@@ -36,9 +38,8 @@ from ._validation import (
     check_positive,
     check_random_state,
 )
-from ._threads import single_threaded
-from ._validation import check_bool
 from .core.numerics import project_l2_ball, project_linf_ball
+from .core.results import result
 from .network import (
     MLP,
     TrainingHistory,
@@ -71,7 +72,7 @@ __all__ = [
     "save_models",
     "load_models",
     "feature_plane_basis",
-    "AttackResult",
+    "PGDAttackResult",
     "pgd_attack",
     "MinNormAttack",
     "min_norm_attack",
@@ -381,7 +382,7 @@ def lipschitz_lower_bound(net, X):
     return float(np.max(np.linalg.norm(net.jacobians(X), ord=2, axis=(1, 2))))
 
 
-@dataclass(frozen=True)
+@result
 class LinearRegions:
     """Linear regions of a 2-D-input ReLU network inside a box (:func:`lipschitz_exact_2d`).
 
@@ -531,7 +532,7 @@ def lipschitz_exact_2d(net, box):
     return LinearRegions(float(norms.max()), tuple(polygons), norms, b, np.array(jacobians), np.array(offsets))
 
 
-@dataclass(frozen=True)
+@result
 class ExactFlip2D:
     """Output of :func:`exact_flip_distance_2d`.
 
@@ -682,7 +683,7 @@ def box_grid(box, n_grid):
 # ---------------------------------------------------------------------------
 # Magnet loss and the soft classifier
 # ---------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class MagnetLoss:
     """Value and feature gradient of the Magnet loss (:func:`magnet_loss`)."""
 
@@ -831,7 +832,7 @@ def fit_centers(features, labels, n_clusters=1, random_state=None):
     return np.vstack(centers), np.array(classes, dtype=np.int64)
 
 
-@dataclass(frozen=True)
+@result
 class CentroidClassifier:
     """A feature network plus centres: the hard nearest-centre rule and the soft rule (Eq. 4).
 
@@ -982,7 +983,7 @@ def feature_plane_basis(features, centers):
     return np.column_stack([u, v / np.linalg.norm(v)])
 
 
-@dataclass(frozen=True)
+@result
 class MagnetTrainingResult:
     """Output of :func:`train_magnet`: the trained classifier and per-epoch curves."""
 
@@ -1039,7 +1040,7 @@ def train_magnet(net, X, y, epochs, n_clusters=1, alpha=1.0, lr=1e-3, batch_size
     return MagnetTrainingResult(model, TrainingHistory(np.array(losses), np.array(accs)))
 
 
-@dataclass(frozen=True)
+@result
 class ClusTRResult:
     """Output of :func:`train_clustr`: cross-entropy net, its history and the Magnet stage."""
 
@@ -1102,9 +1103,10 @@ def train_clustr(X, y, layer_sizes, ce_epochs, magnet_epochs, n_clusters=1, alph
 # ---------------------------------------------------------------------------
 # attacks
 # ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class AttackResult:
-    """Output of :func:`pgd_attack`.
+@result
+class PGDAttackResult:
+    """Output of :func:`pgd_attack` (called ``AttackResult`` before; that name now belongs to
+    :class:`tutorial_lib.bilevel.AttackResult` only).
 
     Attributes
     ----------
@@ -1196,7 +1198,7 @@ def pgd_attack(model, X, y, eps, norm="l2", objective="hard", steps=50, step_siz
 
     Returns
     -------
-    AttackResult
+    PGDAttackResult
 
     Examples
     --------
@@ -1231,7 +1233,10 @@ def pgd_attack(model, X, y, eps, norm="l2", objective="hard", steps=50, step_siz
         raise ValueError("objective='soft' needs a model with sigma2")
     steps = check_int(steps, "steps", minimum=0)
     restarts = check_int(restarts, "restarts", minimum=1)
-    step_size = (2.5 * eps / max(steps, 1) if step_size is None else np.full(X.shape[0], check_positive(step_size, "step_size")))[:, None]
+    if step_size is None:
+        step_size = (2.5 * eps / max(steps, 1))[:, None]
+    else:
+        step_size = np.full(X.shape[0], check_positive(step_size, "step_size"))[:, None]
     if clip is not None:
         if np.ndim(clip) != 1 or len(clip) != 2:
             raise ValueError(f"clip must be None or a pair (low, high), got {clip!r}")
@@ -1276,13 +1281,13 @@ def pgd_attack(model, X, y, eps, norm="l2", objective="hard", steps=50, step_siz
         if best_fooled.all():
             break
     hard_fooled = model.predict(best_X) != y
-    return AttackResult(best_X, best_fooled, hard_fooled, norm, eps, objective)
+    return PGDAttackResult(best_X, best_fooled, hard_fooled, norm, eps, objective)
 
 
 # ---------------------------------------------------------------------------
 # minimal perturbations and the explorer widget's logic
 # ---------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class MinNormAttack:
     """Output of :func:`min_norm_attack`.
 
@@ -1345,7 +1350,7 @@ def min_norm_attack(model, X, y=None, eps_max=1.0, norm="l2", n_bisect=20, steps
     return MinNormAttack(X_adv, distance, found, norm)
 
 
-@dataclass(frozen=True)
+@result
 class RadiusExplorerState:
     """Everything the chapter 06 widget draws for one input point.
 

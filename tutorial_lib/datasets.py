@@ -10,12 +10,13 @@ package (``tutorial_lib/data/seeds_dataset.txt``, CC BY 4.0, citation in ``data/
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from ._validation import check_choice, check_data_matrix, check_labels
+from .core.results import result
 
 __all__ = [
     "Dataset",
@@ -36,7 +37,7 @@ _ZHENG_LI = (
 )
 
 
-@dataclass(frozen=True)
+@result
 class Dataset:
     """A small labelled data set.
 

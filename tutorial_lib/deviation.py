@@ -18,8 +18,8 @@ of Theorems 4 and 5, their exact monotone ranges, and the other deviations the c
 Notation: the paper writes X in R^{d x n}; partitions here are label vectors of length n
 (any integers), the paper's V_k being ``labels == k``.
 
-Key identity (lesson 04, Section 5; W. M. Rand, JASA 1971, counts the same pairs). With N the contingency table of the two labelings, r its row
-sums and c its column sums,
+Key identity (lesson 04, Section 5; W. M. Rand, JASA 1971, counts the same pairs). With N the
+contingency table of the two labelings, r its row sums and c its column sums,
 
 .. math::
 
@@ -29,8 +29,6 @@ sums and c its column sums,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
@@ -39,6 +37,7 @@ from sklearn.metrics.cluster import contingency_matrix
 
 from ._validation import check_choice, check_finite_array, check_int, check_labels, check_nonnegative
 from .core.partitions import contingency
+from .core.results import result
 
 __all__ = [
     "KINDS",
@@ -283,7 +282,7 @@ def delta_three_way(n1, n2, n3, s1, s2):
 # --------------------------------------------------------------------------------------------
 # monotone ranges
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class MonotoneRange:
     """Where delta grows along a spill path s = 0, 1, ..., s_feasible.
 
@@ -389,7 +388,7 @@ def monotone_range_three_way(n1, n2, n3):
     )
 
 
-@dataclass(frozen=True)
+@result
 class DeltaGrid:
     """delta over all 3-way spills (s1, s2), with where one more mover does not decrease it.
 
@@ -457,7 +456,7 @@ def delta_grid_three_way(n1, n2, n3):
 # --------------------------------------------------------------------------------------------
 # changed points (Nchg) and the other deviations
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class Matching:
     """Best one-to-one matching of new clusters to reference clusters.
 
@@ -591,7 +590,7 @@ def deviation(labels_ref, labels_new, kind="delta"):
     return float(1.0 - normalized_mutual_info_score(ref, new))
 
 
-@dataclass(frozen=True)
+@result
 class DeviationValues:
     """All five deviations of :func:`deviation` for one pair of partitions (same names as ``kind``)."""
 
@@ -637,7 +636,7 @@ def all_deviations(labels_ref, labels_new):
 # --------------------------------------------------------------------------------------------
 # checking properties (i)-(iii) on a measured curve
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class DeviationPropertyReport:
     """Which deviation-function properties a measured curve U(eps) satisfies, and where not.
 
@@ -791,7 +790,7 @@ def deviation_properties(eps_norms, values, *, changed=None, labels_ref=None, la
 # --------------------------------------------------------------------------------------------
 # spill scenarios (every paper example in one line) and the widget's logic
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@result
 class SpillScenario:
     """Reference and perturbed labels for "count points of cluster a move to cluster b".
 
@@ -901,7 +900,7 @@ def spill_partition(sizes, moves):
     return SpillScenario(labels_ref=ref, labels_new=new, moved=moved, sizes=tuple(size_list), moves=move_list)
 
 
-@dataclass(frozen=True)
+@result
 class ScenarioSummary:
     """Everything the chapter-04 widget shows for one spill scenario.
 
@@ -978,7 +977,7 @@ def explore_scenario(sizes, moves, *, max_n=400):
     )
 
 
-@dataclass(frozen=True)
+@result
 class ScenarioFrame:
     """State of the chapter-04 widget: three clusters V_1, V_2, V_3 and the moves its sliders offer.
 

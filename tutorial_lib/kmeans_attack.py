@@ -32,14 +32,18 @@ much faster on a shared machine where threads oversubscribe the cores).
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
+import warnings
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.cluster import KMeans
+from sklearn.exceptions import DataConversionWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import normalized_mutual_info_score
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
 
 from ._progress import progress
 from ._threads import one_thread, single_threaded
@@ -56,6 +60,7 @@ from ._validation import (
 from .clustr import _bisector_terms, _sq_dists
 from .core.numerics import log_softmax, project_l2_ball, project_linf_ball
 from .core.partitions import contingency
+from .core.results import result
 from .network import MLP, Adam, softmax_cross_entropy, train_cross_entropy
 
 __all__ = [
@@ -79,6 +84,7 @@ __all__ = [
     "TrainingSummary",
     "explore_adversarial_training",
     "Autoencoder",
+    "MinimalFlip",
     "minimal_flip",
     "EmbeddingAttackResult",
     "embedding_attack",
@@ -93,7 +99,7 @@ _NORMS = ("linf", "l2")
 
 
 # --------------------------------------------------------------------------- accuracy
-@dataclass(frozen=True)
+@result
 class ClusterMapping:
     """A map from cluster ids to class labels, learned once and then applied to new assignments.
 
@@ -195,7 +201,7 @@ def cluster_accuracy(y_true, labels, mapping="auto") -> float:
     return float(np.mean(found.apply(labels) == y_true))
 
 
-@dataclass(frozen=True)
+@result
 class MappedKMeans:
     """k-means used as a classifier: nearest centroid, then a cluster-to-class map.
 
@@ -324,30 +330,104 @@ def _softmax_losses(logits, y):
     return -logp[np.arange(len(y)), y], np.exp(logp)
 
 
-class _ScaledInput:
-    """Shared input handling of the surrogates: pixels are divided by ``scale`` first."""
+class _ScaledInput(ClassifierMixin, BaseEstimator):
+    """Shared input handling of the surrogates (scikit-learn classifiers): pixels are divided by
+    ``scale`` first.
 
-    def _prepare(self, X, y=None, fitted=True):
-        if fitted and not hasattr(self, "n_classes_"):
-            raise RuntimeError(f"call {type(self).__name__}.fit(X, y) first")
-        X = check_data_matrix(X, "X")
-        if fitted and X.shape[1] != self.n_features_:
-            raise ValueError(f"X must have {self.n_features_} features, got {X.shape[1]}")
+    Parameters are stored as given and validated in ``fit`` (scikit-learn's convention, so the
+    surrogates can be cloned and grid-searched). ``fit`` accepts integer class labels (any
+    values); ``classes_`` holds them sorted and ``predict`` returns them. Before ``fit``,
+    every method raises :class:`sklearn.exceptions.NotFittedError`.
+    """
+
+    def _check_X(self, X):
+        check_is_fitted(self, "classes_")
+        X = _surrogate_X(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input")
+        return X
+
+    def _fit_data(self, X, y):
+        X = _surrogate_X(X)
         if y is None:
-            return X, None
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        y = _column_or_1d(y, "y")
+        if isinstance(y, np.ndarray) and y.dtype.kind == "f":
+            try:
+                check_classification_targets(y)
+            except ValueError as exc:  # a continuous target: say so, naming the argument
+                raise ValueError(f"y: {exc}") from None
         y = check_labels(y, "y", n_samples=X.shape[0])
-        if y.min() < 0 or (fitted and y.max() >= self.n_classes_):
-            bound = self.n_classes_ - 1 if fitted else "n_classes-1"
-            raise ValueError(f"y must hold class indices 0..{bound}")
-        return X, y
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        if self.classes_.size < 2:
+            raise ValueError(f"y must hold at least 2 classes, got 1 class ({self.classes_[0]})")
+        self.n_features_in_ = X.shape[1]
+        return X, y_index.ravel()
+
+    def _class_index(self, X, y):
+        """Validated ``X`` and the positions of the labels ``y`` in ``classes_``."""
+        X = self._check_X(X)
+        y = check_labels(y, "y", n_samples=X.shape[0])
+        index = np.searchsorted(self.classes_, y)
+        index = np.minimum(index, self.classes_.size - 1)
+        if not np.array_equal(self.classes_[index], y):
+            raise ValueError(f"y must hold class labels seen in fit ({self.classes_.tolist()})")
+        return X, index
+
+    @property
+    def n_classes_(self) -> int:
+        """Number of classes seen in ``fit``."""
+        check_is_fitted(self, "classes_")
+        return int(self.classes_.size)
+
+    @property
+    def n_features_(self) -> int:
+        """Old name of ``n_features_in_`` (kept for the course's earlier code)."""
+        check_is_fitted(self, "classes_")
+        return self.n_features_in_
 
     def predict(self, X):
-        """Most likely class of every row of ``X``."""
-        return np.argmax(self.logits(X), axis=1)
+        """Most likely class of every row of ``X`` (a label from ``classes_``)."""
+        logits = self.logits(X)  # checks that the model is fitted first
+        return self.classes_[np.argmax(logits, axis=1)]
+
+    def predict_proba(self, X):
+        """Class probabilities, ``softmax(logits(X))`` (columns in the order of ``classes_``)."""
+        return np.exp(log_softmax(self.logits(X), axis=1))
 
     def accuracy(self, X, y) -> float:
-        X, y = self._prepare(X, y)
-        return float(np.mean(self.predict(X) == y))
+        """Fraction of rows of ``X`` predicted as ``y``."""
+        X, index = self._class_index(X, y)
+        return float(np.mean(np.argmax(self.logits(X), axis=1) == index))
+
+
+def _surrogate_X(X):
+    """``check_data_matrix`` with scikit-learn's wording for the cases its estimator checks test."""
+    try:
+        arr = np.asarray(X) if not isinstance(X, (str, bytes)) else None
+    except (TypeError, ValueError):
+        arr = None
+    if arr is not None:
+        if arr.dtype.kind == "c":
+            raise ValueError("X must be real: Complex data not supported")
+        if arr.ndim == 1 and arr.dtype.kind in "biuf":
+            raise ValueError(f"X must be 2-D with shape (n_samples, n_features), got shape {arr.shape}: "
+                             "Reshape your data with X.reshape(-1, 1) (one feature) or X.reshape(1, -1) "
+                             "(one sample)")
+        if arr.ndim == 2 and arr.shape[1] == 0:
+            raise ValueError(f"X has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
+    return check_data_matrix(X, "X")
+
+
+def _column_or_1d(y, name):
+    """A column vector ``(n, 1)`` becomes 1-D with scikit-learn's DataConversionWarning."""
+    arr = np.asarray(y) if not isinstance(y, (str, bytes)) and y is not None else y
+    if isinstance(arr, np.ndarray) and arr.ndim == 2 and arr.shape[1] == 1:
+        warnings.warn(f"A column-vector {name} was passed when a 1d array was expected; it is raveled.",
+                      DataConversionWarning, stacklevel=3)
+        return arr.ravel()
+    return y
 
 
 class LogisticSurrogate(_ScaledInput):
@@ -358,7 +438,10 @@ class LogisticSurrogate(_ScaledInput):
 
     .. math:: \\nabla_x \\ell = W^\\top (p - e_y) / s,
 
-    (``W`` of shape ``(n_classes, n_features)`` as in scikit-learn's ``coef_``).
+    (``W`` of shape ``(n_classes, n_features)`` as in scikit-learn's ``coef_``; for two classes
+    the single row ``w`` of scikit-learn becomes ``(-w/2, w/2)``, the same probabilities). A
+    scikit-learn classifier: parameters are validated in ``fit``; fitted attributes ``classes_``,
+    ``n_features_in_``, ``coef_``, ``intercept_``, ``n_iter_``, ``converged_``.
 
     Parameters
     ----------
@@ -384,29 +467,35 @@ class LogisticSurrogate(_ScaledInput):
     """
 
     def __init__(self, C=1.0, scale=16.0, max_iter=1000):
-        self.C = check_positive(C, "C")
-        self.scale = check_positive(scale, "scale")
-        self.max_iter = check_int(max_iter, "max_iter", minimum=1)
+        self.C = C
+        self.scale = scale
+        self.max_iter = max_iter
 
     def fit(self, X, y) -> "LogisticSurrogate":
-        X, y = self._prepare(X, y, fitted=False)
-        model = LogisticRegression(C=self.C, max_iter=self.max_iter)
+        """Fit the softmax regression on ``(X / scale, y)``."""
+        C = check_positive(self.C, "C")
+        scale = check_positive(self.scale, "scale")
+        max_iter = check_int(self.max_iter, "max_iter", minimum=1)
+        X, y = self._fit_data(X, y)
+        model = LogisticRegression(C=C, max_iter=max_iter)
         with one_thread():
-            model.fit(X / self.scale, y)
-        if not np.array_equal(model.classes_, np.arange(model.classes_.size)):
-            raise ValueError("y must use every class index 0..n_classes-1")
-        self.coef_, self.intercept_ = model.coef_.copy(), model.intercept_.copy()
-        self.n_classes_, self.n_features_ = model.classes_.size, X.shape[1]
-        self.converged_ = bool(model.n_iter_.max() < self.max_iter)
+            model.fit(X / scale, y)
+        coef, intercept = model.coef_.copy(), model.intercept_.copy()
+        if coef.shape[0] == 1:  # binary: scikit-learn keeps one row; the softmax needs both
+            coef, intercept = np.vstack([-coef / 2, coef / 2]), np.array([-intercept[0] / 2, intercept[0] / 2])
+        self.coef_, self.intercept_ = coef, intercept
+        self.n_iter_ = int(model.n_iter_.max())
+        self.converged_ = bool(self.n_iter_ < max_iter)
         return self
 
     def logits(self, X):
-        X, _ = self._prepare(X)
+        """Logits :math:`W x / s + b`, one row per sample, columns in the order of ``classes_``."""
+        X = self._check_X(X)
         return X / self.scale @ self.coef_.T + self.intercept_
 
     def loss_and_input_grad(self, X, y):
         """Per-sample losses and :math:`\\nabla_x \\ell = W^\\top(p - e_y)/s` (see class docstring)."""
-        X, y = self._prepare(X, y)
+        X, y = self._class_index(X, y)
         losses, probs = _softmax_losses(self.logits(X), y)
         probs[np.arange(len(y)), y] -= 1.0
         return losses, probs @ self.coef_ / self.scale
@@ -417,7 +506,9 @@ class NetworkSurrogate(_ScaledInput):
 
     Trained with :func:`tutorial_lib.network.train_cross_entropy` on ``X / scale``; the input
     gradient is back-propagation of the per-sample cross-entropy,
-    :math:`\\nabla_x \\ell = J_f(x/s)^\\top (p - e_y) / s`.
+    :math:`\\nabla_x \\ell = J_f(x/s)^\\top (p - e_y) / s`. A scikit-learn classifier:
+    parameters are validated in ``fit``; fitted attributes ``classes_``, ``n_features_in_``,
+    ``net_``, ``history_``.
 
     Parameters
     ----------
@@ -442,34 +533,40 @@ class NetworkSurrogate(_ScaledInput):
     """
 
     def __init__(self, hidden=(64,), epochs=30, lr=1e-2, batch_size=64, scale=16.0, random_state=None):
-        if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__len__"):
-            raise TypeError("hidden must be a sequence of positive integers")
-        self.hidden = tuple(check_int(h, "hidden entries", minimum=1) for h in hidden)
-        self.epochs = check_int(epochs, "epochs", minimum=1)
-        self.lr = check_positive(lr, "lr")
-        self.batch_size = check_int(batch_size, "batch_size", minimum=1)
-        self.scale = check_positive(scale, "scale")
+        self.hidden = hidden
+        self.epochs = epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.scale = scale
         self.random_state = random_state
 
     def fit(self, X, y, show_progress=None) -> "NetworkSurrogate":
-        X, y = self._prepare(X, y, fitted=False)
+        """Train the network on ``(X / scale, y)`` (cross-entropy, Adam)."""
+        hidden = self.hidden
+        if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__len__"):
+            raise TypeError("hidden must be a sequence of positive integers")
+        hidden = tuple(check_int(h, "hidden entries", minimum=1) for h in hidden)
+        epochs = check_int(self.epochs, "epochs", minimum=1)
+        lr = check_positive(self.lr, "lr")
+        batch_size = check_int(self.batch_size, "batch_size", minimum=1)
+        scale = check_positive(self.scale, "scale")
         rng = check_random_state(self.random_state)
-        n_classes = int(y.max()) + 1
-        self.net_ = MLP([X.shape[1], *self.hidden, n_classes], random_state=rng)
+        X, y = self._fit_data(X, y)
+        self.net_ = MLP([X.shape[1], *hidden, self.classes_.size], random_state=rng)
         with one_thread():
-            self.history_ = train_cross_entropy(self.net_, X / self.scale, y, self.epochs, lr=self.lr,
-                                                batch_size=self.batch_size, random_state=rng,
+            self.history_ = train_cross_entropy(self.net_, X / scale, y, epochs, lr=lr,
+                                                batch_size=batch_size, random_state=rng,
                                                 show_progress=show_progress)
-        self.n_classes_, self.n_features_ = n_classes, X.shape[1]
         return self
 
     def logits(self, X):
-        X, _ = self._prepare(X)
+        """Output of the network on ``X / scale``, columns in the order of ``classes_``."""
+        X = self._check_X(X)
         return self.net_.forward(X / self.scale)
 
     def loss_and_input_grad(self, X, y):
         """Per-sample losses and their input gradients by back-propagation."""
-        X, y = self._prepare(X, y)
+        X, y = self._class_index(X, y)
         logits = self.net_.forward(X / self.scale)
         losses, _ = _softmax_losses(logits, y)
         _, grad_mean = softmax_cross_entropy(logits, y)  # gradient of the *mean* loss
@@ -478,7 +575,7 @@ class NetworkSurrogate(_ScaledInput):
 
 
 # --------------------------------------------------------------------------- transfer attack
-@dataclass(frozen=True)
+@result
 class TransferAttackResult:
     """Outcome of :func:`transfer_attack`.
 
@@ -622,7 +719,7 @@ def _ifgsm(surrogate, X, y, eps, steps, step_size, norm, clip):
     return X_adv, history
 
 
-@dataclass(frozen=True)
+@result
 class TransferAttack:
     """A transfer attack with fixed settings, callable as ``attack(X, y, eps) -> X_adv``.
 
@@ -662,7 +759,7 @@ class TransferAttack:
                                self.norm, self.clip).X_adv
 
 
-@dataclass(frozen=True)
+@result
 class TransferReport:
     """How well an attack crafted on a surrogate transfers to a target (e.g. k-means).
 
@@ -713,7 +810,7 @@ def transfer_report(surrogate, target, X, X_adv, y) -> TransferReport:
 
 
 # --------------------------------------------------------------------------- adversarial k-means
-@dataclass(frozen=True)
+@result
 class AdversarialKMeansResult:
     """Outcome of :func:`adversarial_kmeans`.
 
@@ -922,7 +1019,7 @@ def certified_linf_radius(model, X) -> np.ndarray:
     return np.maximum(ratio.min(axis=1), 0.0)
 
 
-@dataclass(frozen=True)
+@result
 class WhiteBoxResult:
     """Outcome of :func:`whitebox_attack` (every flag is per input row).
 
@@ -1142,7 +1239,7 @@ def whitebox_attack(model, X, y, eps, *, method="exact", clip=(0.0, 16.0), tol=1
     return WhiteBoxResult(X_adv, fooled, correct, certified, proven, undecided, by_sign, eps, method, n_lp)
 
 
-@dataclass(frozen=True)
+@result
 class TrainingSummary:
     """What the chapter's widget shows for one ``(eps, eta)``: accuracies and example images.
 
@@ -1346,6 +1443,33 @@ def _margins(Z, C, a=None):
     return r[rows, j], (C[j] - C[a]) / gap[rows, j][:, None], a
 
 
+@result
+class MinimalFlip:
+    """Outcome of :func:`minimal_flip`: the smallest l2 step that moves each embedding to another
+    Voronoi cell.
+
+    Attributes
+    ----------
+    delta : ndarray (n_samples, d)
+        The step, ``radius * (1 + overshoot) + 1e-12`` along the unit normal of the nearest
+        bisecting hyperplane.
+    radius : ndarray (n_samples,)
+        :math:`r(z_i) \\ge 0`, the l2 distance to the nearest bisector.
+    assignment : ndarray (n_samples,)
+        Nearest centroid of every clean z.
+
+    Unpacks like the 3-tuple it replaced, ``delta, radius, assignment = minimal_flip(Z, C)``
+    (lesson 07 and its exercise sheet use this form).
+    """
+
+    delta: np.ndarray
+    radius: np.ndarray
+    assignment: np.ndarray
+
+    def __iter__(self):
+        return iter((self.delta, self.radius, self.assignment))
+
+
 def minimal_flip(Z, C, overshoot=1e-3):
     """Smallest l2 perturbation of each embedding that changes its nearest centroid.
 
@@ -1367,11 +1491,9 @@ def minimal_flip(Z, C, overshoot=1e-3):
 
     Returns
     -------
-    delta : ndarray (n_samples, d)
-    radius : ndarray (n_samples,)
-        :math:`r(z_i) \\ge 0`.
-    assignment : ndarray (n_samples,)
-        Nearest centroid of every clean z.
+    MinimalFlip
+        ``delta`` (n_samples, d), ``radius`` (n_samples,) and ``assignment`` (n_samples,); it
+        unpacks as ``delta, radius, assignment``.
 
     Examples
     --------
@@ -1389,10 +1511,10 @@ def minimal_flip(Z, C, overshoot=1e-3):
         raise ValueError("C must hold at least two distinct centroids")
     radius = np.maximum(r, 0.0)
     step = radius * (1.0 + overshoot) + 1e-12
-    return step[:, None] * unit, radius, a
+    return MinimalFlip(step[:, None] * unit, radius, a)
 
 
-@dataclass(frozen=True)
+@result
 class EmbeddingAttackResult:
     """Outcome of :func:`embedding_attack` (one row of a seed-003-style table).
 
@@ -1558,7 +1680,8 @@ def embedding_attack(encoder, kmeans, X, eps, *, y=None, decoder=None, overshoot
     scale = _spread(Z)
     if scale == 0:
         raise ValueError("the embeddings are all equal: the relative budget is undefined")
-    delta, radius, labels = minimal_flip(Z, C, overshoot)
+    flip = minimal_flip(Z, C, overshoot)
+    delta, radius, labels = flip.delta.copy(), flip.radius, flip.assignment
     if y is not None and mapping is None:
         mapping = kmeans.mapping if isinstance(kmeans, MappedKMeans) else cluster_mapping(y, labels)
     if objective == "accuracy":
@@ -1587,7 +1710,7 @@ def embedding_attack(encoder, kmeans, X, eps, *, y=None, decoder=None, overshoot
                                  float(nmis[0]), float(nmis[1]), rec, objective, mapping)
 
 
-@dataclass(frozen=True)
+@result
 class EmbeddingDefenceResult:
     """Outcome of :func:`defend_embedding`.
 

@@ -20,13 +20,10 @@ Public API: :class:`MLP`, :class:`Adam`, :func:`softmax_cross_entropy`,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ._progress import progress
 from ._threads import single_threaded
-from .core.numerics import log_softmax
 from ._validation import (
     check_choice,
     check_data_matrix,
@@ -36,6 +33,8 @@ from ._validation import (
     check_positive,
     check_random_state,
 )
+from .core.numerics import log_softmax
+from .core.results import result
 
 __all__ = ["MLP", "Adam", "softmax_cross_entropy", "train_cross_entropy", "TrainingHistory"]
 
@@ -348,7 +347,7 @@ def softmax_cross_entropy(logits, y):
     return loss, grad / n
 
 
-@dataclass(frozen=True)
+@result
 class TrainingHistory:
     """Per-epoch training curve: ``losses[e]`` (mean minibatch loss) and ``accuracies[e]``
     (training accuracy after epoch ``e``; NaN where undefined)."""

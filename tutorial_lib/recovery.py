@@ -51,7 +51,6 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 from scipy.optimize import brentq
@@ -68,6 +67,7 @@ from .core.numerics import check_p
 from .core.numerics import conjugate_exponent as _conjugate_exponent
 from .core.numerics import project_ball as _project_ball
 from .core.partitions import same_partition
+from .core.results import result
 
 __all__ = [
     "conjugate_exponent",
@@ -189,7 +189,7 @@ def _validate_core(X, labels, p):
 
 
 # ----------------------------------------------------------------------------- Theorem 1
-@dataclass(frozen=True)
+@result
 class RecoveryReport:
     """The conditions of Theorem 1 (Zheng & Li; Sun, Toh & Yuan Thm 5) for one data set and partition.
 
@@ -222,8 +222,8 @@ class RecoveryReport:
     c1_holds: bool
     c2_holds: bool
     centroids_distinct: bool
-    gamma_min_pair: Optional[tuple]
-    gamma_max_clusters: Optional[tuple]
+    gamma_min_pair: tuple | None
+    gamma_max_clusters: tuple | None
     c1_margin: float
     p: float
     q: float
@@ -329,7 +329,7 @@ def _perturbed(X, eps):
     return X, X + eps
 
 
-@dataclass(frozen=True)
+@result
 class UnchangedCertificate:
     """Verdict of Theorem 2 for one perturbation (truthy iff certified).
 
@@ -394,7 +394,7 @@ def certifies_unchanged(X, eps, labels, gamma, weights, p=2) -> UnchangedCertifi
 
 
 # ----------------------------------------------------------------------------- Theorem 3
-@dataclass(frozen=True)
+@result
 class BrokenConditions:
     """Theorem 3 (Zheng & Li), corrected: which hypothesis of Theorem 2 a perturbation breaks.
 
@@ -419,7 +419,7 @@ class BrokenConditions:
     c2_broken: bool
     centroids_coincide: bool
     gamma_outside: bool
-    gamma: Optional[float]
+    gamma: float | None
     report: RecoveryReport
 
     @property
@@ -480,7 +480,7 @@ def broken_conditions(X, eps, labels, weights, gamma=None, p=2) -> BrokenConditi
 
 
 # ----------------------------------------------------------------------------- intervals
-@dataclass(frozen=True)
+@result
 class Interval:
     """A real interval with open or closed ends (``-inf``/``inf`` ends are open).
 
@@ -831,7 +831,7 @@ def certified_interval(X, labels, weights, point, feature, gamma=None, p=2, *,
 
 
 # ----------------------------------------------------------------------------- radius
-@dataclass(frozen=True)
+@result
 class CertifiedRadius:
     """The certified radius of Theorem 2 for fixed weights and a fixed gamma.
 
@@ -863,7 +863,7 @@ class CertifiedRadius:
 
     radius: float
     binding: str
-    binding_pair: Optional[tuple]
+    binding_pair: tuple | None
     eps: np.ndarray = field(repr=False)
     within_radius: float
     between_radius: float
@@ -876,7 +876,7 @@ class CertifiedRadius:
     between_pairs: tuple = field(default=(), repr=False)
 
 
-@dataclass(frozen=True)
+@result
 class ConstraintBreak:
     """The cheapest perturbation that makes one inequality of Theorem 2 tight.
 
@@ -1118,7 +1118,7 @@ def _split_gaps(v):
     return (cs[-1] - cs[:-1]) / (m - k) - cs[:-1] / k
 
 
-@dataclass(frozen=True)
+@result
 class ExactRecovery1D:
     """The exact set of gamma for which 1-D CVC with uniform weights returns a given partition.
 
@@ -1146,8 +1146,8 @@ class ExactRecovery1D:
 
     gamma_low: float
     gamma_high: float
-    low_split: Optional[tuple]
-    high_pair: Optional[tuple]
+    low_split: tuple | None
+    high_pair: tuple | None
     contiguous: bool
     cluster_order: tuple
 
@@ -1161,7 +1161,8 @@ def exact_recovery_1d(X, labels) -> ExactRecovery1D:
     r"""Exact gamma range in which 1-D CVC with all weights 1 returns ``labels`` (cf. Theorem 1).
 
     With uniform weights in 1-D, CVC is the isotonic regression of
-    :math:`z_{(i)} = x_{(i)} - \gamma (2i - n - 1)` on the sorted points (lesson 02; the rules it implies are derived in lesson 03, Section 9).
+    :math:`z_{(i)} = x_{(i)} - \gamma (2i - n - 1)` on the sorted points (lesson 02; the rules it
+    implies are derived in lesson 03, Section 9).
     Its solution is constant on a run of consecutive points iff every prefix of the run has a mean
     of ``z`` at least the mean of the rest; neighbouring runs are different clusters iff their
     values increase. Written in ``x`` (the ``gamma`` terms telescope), a cluster ``a`` of ``n_a``
@@ -1225,7 +1226,7 @@ def exact_recovery_1d(X, labels) -> ExactRecovery1D:
     return ExactRecovery1D(low, high, low_split, high_pair, True, order)
 
 
-@dataclass(frozen=True)
+@result
 class ExactRadius1D:
     """The smallest perturbation that changes the 1-D CVC partition (uniform weights, fixed gamma).
 
@@ -1251,7 +1252,7 @@ class ExactRadius1D:
 
     radius: float
     binding: str
-    binding_detail: Optional[tuple]
+    binding_detail: tuple | None
     eps: np.ndarray = field(repr=False)
     within_radius: float
     between_radius: float
@@ -1382,7 +1383,7 @@ def exact_radius_1d(X, labels, gamma) -> ExactRadius1D:
 
 
 # ----------------------------------------------------------------------------- threshold curves
-@dataclass(frozen=True)
+@result
 class ThresholdCurves:
     """``gamma_min`` and ``gamma_max`` of Theorem 2 as one coordinate of the data moves.
 
@@ -1458,7 +1459,7 @@ def threshold_curves(X, labels, weights, point, feature, values, p=2) -> Thresho
 
 
 # ----------------------------------------------------------------------------- widget logic
-@dataclass(frozen=True)
+@result
 class PerturbationView:
     """Everything the chapter-03 widget shows for one position of a moved point.
 
@@ -1524,7 +1525,7 @@ def explore_perturbation(X, labels, weights, point, feature, value, gamma, p=2,
                             same_partition(solved, labels))
 
 
-@dataclass(frozen=True)
+@result
 class PerturbationFrame:
     r"""State of the chapter-03 widget for one position of the moved coordinate and one ``gamma``.
 

@@ -7,16 +7,15 @@ calm solution and a discontinuous decision (Zheng & Li, Section 2).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ._validation import check_data_matrix
+from .core.results import result
 
 __all__ = ["NearestCentreAssignment", "nearest_centre_assignment"]
 
 
-@dataclass(frozen=True)
+@result
 class NearestCentreAssignment:
     """Labels and distances of points to centres.
 

@@ -341,7 +341,7 @@ class LiveWidget:
         self.updates_ = 0
         self._busy = False
         self.update(raise_errors=True)
-        for name, control in self.controls.items():
+        for control in self.controls.values():
             control.observe(self._on_change, names="value")
         _LIVE_WIDGETS.add(self)
 

@@ -398,14 +398,17 @@ q7 = ValueQuestion(
     what="ratio",
     mistakes=[
         Mistake(_close_to(1.0),
-                "1 is the ratio with the weight held fixed (then only y_2* moves, at speed 1). Here w_12 = exp(-phi a^2) "
+                "1 is the ratio with the weight held fixed (then only y_2* moves, at speed 1). Here w_12 = exp(-phi "
+                "a^2) "
                 "is recomputed from the moved data, so y_1* = gamma w(a) moves too: differentiate through w(a)."),
         Mistake(_close_to(float(np.hypot(_Q7_DW, 1.0 + _Q7_DW))),
-                "check the sign of dy_2*/da: y_2* = a - gamma w(a), so its derivative is 1 - gamma w'(a), and w'(a) < 0."),
+                "check the sign of dy_2*/da: y_2* = a - gamma w(a), so its derivative is 1 - gamma w'(a), and w'(a) < "
+                "0."),
         Mistake(_close_to(float(np.hypot(_Q7_DW / 2, 1.0 - _Q7_DW / 2))),
                 "the derivative of exp(-phi a^2) is -2 phi a exp(-phi a^2): you dropped the factor 2."),
         Mistake(_close_to(1.0 - 2 * _Q7_DW),
-                "that is the rate of the distance y_2* - y_1*; the calmness ratio is the norm of the change of the whole "
+                "that is the rate of the distance y_2* - y_1*; the calmness ratio is the norm of the change of the "
+                "whole "
                 "solution (y_1*, y_2*) divided by the change of the data."),
         Mistake(_close_to(float(np.hypot(-2 * 0.5 * 2.0 * np.exp(-2.0), 1.0 + 2 * 0.5 * 2.0 * np.exp(-2.0)))),
                 "1.2992 is the lesson's value for phi = 0.5; this question has phi = 0.25, so w(2) = exp(-1)."),

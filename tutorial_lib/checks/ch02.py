@@ -15,10 +15,11 @@ of :func:`.ch01.three_digits`. The exact 1-D rules used in q4 are derived in les
 import numpy as np
 
 from ..convex_clustering import cvc_objective
-from .ch01 import HAND, close_answer, three_digits
 from ._core import Case, FunctionQuestion, Mistake, ThoughtQuestion, ValueQuestion
+from .ch01 import HAND, close_answer, three_digits
 
-__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "uniform_gamma_interval", "Q4_X", "Q4_LABELS", "Q5_X", "Q5_WEIGHTS"]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "uniform_gamma_interval", "Q4_X", "Q4_LABELS", "Q5_X",
+           "Q5_WEIGHTS"]
 
 _close = close_answer
 
@@ -165,14 +166,17 @@ q4 = ValueQuestion(
     6.5 / 3,
     what="smallest gamma",
     mistakes=[
-        Mistake(_q4_is(8 / 3), "8/3 is Theorem 1's gamma_min: from there on recovery is *guaranteed*, but the theorem is "
+        Mistake(_q4_is(8 / 3), "8/3 is Theorem 1's gamma_min: from there on recovery is *guaranteed*, but the theorem "
+                               "is "
                 "only sufficient. The question asks where CVC really starts returning the partition: look at how the "
                 "middle point 3 shares the pull inside the cluster."),
         Mistake(_q4_is(5.5 / 3), "5.5/3 makes the split {0} | {3, 8} hold, but the cluster must also hold against the "
-                "other split, {0, 3} | {8}: every split of the sorted cluster into its lowest and highest points counts."),
+                "other split, {0, 3} | {8}: every split of the sorted cluster into its lowest and highest points "
+                "counts."),
         Mistake(lambda a, e: _close(a, 6.5 / 2) or _close(a, 5.5 / 2) or _close(a, 8 / 2),
                 "divide by the size n_a = 3 of the cluster, not by 2: every point of the cluster pulls."),
-        Mistake(_q4_is(2.5), "the '2 gamma' rule (neighbours fuse while at most 2 gamma apart) is the rule for a cluster "
+        Mistake(_q4_is(2.5), "the '2 gamma' rule (neighbours fuse while at most 2 gamma apart) is the rule for a "
+                             "cluster "
                 "of two points. A cluster of three holds together iff the gap between the means of its lowest and its "
                 "highest points is at most gamma n_a, for every split."),
         Mistake(_q4_is(0.5), "0.5 fuses the pair {30, 31}; the cluster that needs the larger gamma is {0, 3, 8}."),
@@ -182,15 +186,18 @@ q4 = ValueQuestion(
         "Theorem 1 is only sufficient. In 1-D with uniform weights the lesson (section 5, the cluster {0, 5, 10}) "
         "states the exact condition for a cluster to stay fused (lesson 03, Section 9 derives it); use it instead of "
         "the largest pair distance.",
-        "Method: sort the cluster, split it into its k lowest and remaining points for every k, compute the gap between "
-        "the two means for each split, and find the smallest gamma for which every gap is at most gamma n_a. Then check "
-        "that at that gamma the other cluster is fused and the two clusters are still apart.",
+        "Method: sort the cluster, split it into its k lowest and remaining points for every k, compute the gap "
+        "between the two means for each split, and find the smallest gamma for which every gap is at most gamma n_a. "
+        "Then check that at that gamma the other cluster is fused and the two clusters are still apart.",
     ],
     solution="A 1-D cluster with uniform weights stays fused iff for every split into its k lowest and n_a - k highest "
     "points, mean(high) - mean(low) <= gamma n_a. For {0, 3, 8}: {0} | {3, 8} gives 5.5 - 0 = 5.5, {0, 3} | {8} gives "
-    "8 - 1.5 = 6.5, so the cluster is fused iff 3 gamma >= 6.5, gamma >= 13/6 ≈ 2.1667. The pair {30, 31} is fused from "
-    "gamma = 0.5, and the clusters stay apart while 30.5 - 11/3 > gamma (3 + 2), i.e. gamma < 5.367. So CVC returns the "
-    "partition exactly for gamma in [2.1667, 5.367), while Theorem 1 certifies only [8/3, 5.367): its gamma_min puts the "
+    "8 - 1.5 = 6.5, so the cluster is fused iff 3 gamma >= 6.5, gamma >= 13/6 ≈ 2.1667. The pair {30, 31} is fused "
+    "from "
+    "gamma = 0.5, and the clusters stay apart while 30.5 - 11/3 > gamma (3 + 2), i.e. gamma < 5.367. So CVC returns "
+    "the "
+    "partition exactly for gamma in [2.1667, 5.367), while Theorem 1 certifies only [8/3, 5.367): its gamma_min puts "
+    "the "
     "whole spread 8 of the cluster on the pair {0, 8}, as if the middle point did not share the pull. Answer `13/6`.",
     **HAND,
 )
@@ -311,11 +318,13 @@ q6 = FunctionQuestion(
 # ------------------------------------------------------------------------------- q7
 q7 = ThoughtQuestion(
     "ch02.q7",
-    hints=["Look at condition C1' pair by pair.", "What is w_ij for two points of one cluster that are not neighbours?"],
+    hints=["Look at condition C1' pair by pair.",
+           "What is w_ij for two points of one cluster that are not neighbours?"],
     solution="C1' asks w_ij > 0 for every pair inside a cluster. With k-nearest-neighbour weights, two points of the "
     "same cluster that are not among each other's k nearest neighbours have w_ij = 0, so C1' fails. It must fail "
     "for a cluster of more than 2k + 1 points (each point gives a weight to at most k of the m(m - 1)/2 inner pairs, "
-    "so at most m k of them have one), and in practice it fails much earlier (the lesson: 7 points, k = 5). Theorem 1 is then silent: it neither certifies nor "
+    "so at most m k of them have one), and in practice it fails much earlier (the lesson: 7 points, k = 5). Theorem 1 "
+    "is then silent: it neither certifies nor "
     "refutes recovery, and the lesson shows the solver recovering the three groups anyway. Certificates for sparse "
     "weights need a different argument (e.g. connectivity-based conditions), or dense weights inside clusters.",
 )

@@ -14,8 +14,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from .ch01 import HAND, close_answer, three_digits
 from ._core import ChoiceQuestion, Mistake, ThoughtQuestion, ValueQuestion, default_compare
+from .ch01 import HAND, close_answer, three_digits
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "Q6_X", "Q6_EPS", "Q7_X_EPS",
            "cvc_partition_1d", "loose_example_verdict", "theorem1_uniform_1d"]
@@ -263,7 +263,8 @@ q7 = ChoiceQuestion(
              "two pair ratios, gamma_max from the two new means. Is gamma_min really >= gamma_max?",
         "c": "gamma_min(eps) is the larger of the two pair ratios |x_i - x_j| / 2 on X(eps); compare it with 2.5 "
              "again. (Option (c) is what happens in the lesson's example x_3 -> 20, not here.)",
-        "e": "Theorem 2 is proved: when all its hypotheses hold, the partition is kept, and here it changes. Check each "
+        "e": "Theorem 2 is proved: when all its hypotheses hold, the partition is kept, and here it changes. Check "
+             "each "
              "hypothesis again with the numbers of X(eps).",
     },
     hints=[

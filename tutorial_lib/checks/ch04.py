@@ -103,7 +103,8 @@ q2 = FunctionQuestion(
         "partition: sum of squared row sums; in the new one: sum of squared column sums; in both: sum of N**2.",
         "Method: the formula needs only three numbers built from N (its row sums, its column sums and its entries); "
         "compute them with integer arithmetic (`N.astype(np.int64)`) and return a Python `int`. Test your function "
-        "before checking: Example 5 must give 8, and relabelling the clusters (e.g. [0, 0, 1] vs [1, 1, 0]) must give 0.",
+        "before checking: Example 5 must give 8, and relabelling the clusters (e.g. [0, 0, 1] vs [1, 1, 0]) must give "
+        "0.",
     ],
     solution=(
         "```python\nfrom sklearn.metrics.cluster import contingency_matrix\n\n"
@@ -179,7 +180,8 @@ q5 = ValueQuestion(
     mistakes=[
         Mistake(lambda a, e: isinstance(a, str), "write the Python bool True or False without quotes: a string such "
                                                  "as 'false' is not a bool"),
-        Mistake(lambda a, e: isinstance(a, (int, float, np.integer, np.floating)) and not isinstance(a, (bool, np.bool_)),
+        Mistake(lambda a, e: (isinstance(a, (int, float, np.integer, np.floating))
+                              and not isinstance(a, (bool, np.bool_))),
                 "write the Python bool True or False, not a number"),
     ],
     hints=[

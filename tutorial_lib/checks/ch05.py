@@ -146,12 +146,14 @@ q5 = ValueQuestion(
     atol=0,
     mistakes=[
         Mistake(_near(_Q5_SLACK), "that is the slack of the centroid gap, not the size of a perturbation: moving the "
-                                  "centroid gap by D costs at least ||D|| sqrt(n_a n_b / (n_a + n_b)) in the Frobenius norm"),
+                                  "centroid gap by D costs at least ||D|| sqrt(n_a n_b / (n_a + n_b)) in the Frobenius "
+                                  "norm"),
         Mistake(_near(_Q5_SLACK / math.sqrt(3 * 2 / 5)), "you divided by sqrt(n_a n_b / (n_a + n_b)); the cheapest "
                                                          "perturbation shifting the centroid gap by D has norm "
                                                          "||D|| sqrt(n_a n_b / (n_a + n_b))"),
         Mistake(_near(_Q5_WITHIN), "that is the cheapest way to break an inner pair ({4, 5}); the inequality between "
-                                   "the two clusters is cheaper to break: the radius is the minimum over all constraints"),
+                                   "the two clusters is cheaper to break: the radius is the minimum over all "
+                                   "constraints"),
         Mistake(_near(_Q5_WITHIN * math.sqrt(2)), "an inner pair is broken by moving both points, by delta/2 each: "
                                                   "the norm is delta / sqrt 2, not delta"),
     ],
@@ -242,7 +244,8 @@ def _two_point_compare(expected, got):
                        f"2 gamma), but within a relative {Q6_MARGIN:g} of the step, so the numerical check cannot "
                        "confirm it; pull x_3 and x_4 apart a little more")
     if verdict == "undecided":
-        return False, (f"not accepted, too close to decide: your eps is within a relative {Q6_MARGIN:g} of a step of the exact "
+        return False, (f"not accepted, too close to decide: your eps is within a relative {Q6_MARGIN:g} of a step of "
+                       f"the exact "
                        f"solution (scaling it by 1 - {Q6_MARGIN:g} or 1 + {Q6_MARGIN:g} gives a different verdict, or "
                        "two exact centroids are too close to tell apart), so the check does not judge it; choose an "
                        "eps clearly away from the step")

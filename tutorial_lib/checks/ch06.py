@@ -88,7 +88,8 @@ q1 = ValueQuestion(
 
 # ---------------------------------------------------------------- q2: implement the radius
 def _radius_cases(rng):
-    yield Case((_Q1_F[None], _Q1_CENTERS, np.array([0, 1, 2]), _Q1_L), description="the example of q1 (the second-nearest centre is not the critical one)")
+    yield Case((_Q1_F[None], _Q1_CENTERS, np.array([0, 1, 2]), _Q1_L),
+               description="the example of q1 (the second-nearest centre is not the critical one)")
     yield Case((np.array([[4.5, 0.0]]), np.array([[0.0, 0.0], [0.0, 2.0], [10.0, 0.0]]), np.array([0, 1, 2]), 1.0),
                description="the second-nearest centre is not the critical one")
     yield Case((np.array([[0.2, 0.1], [2.6, -1.5]]), np.array([[0.0, 0.0], [3.0, 0.5], [1.0, 2.6], [2.6, -2.2]]),

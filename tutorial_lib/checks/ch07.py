@@ -369,10 +369,12 @@ def _q8_cases(rng):
     yield Case((np.array([[4.0, 5.0], [7.0, 5.0]]), np.array([0, 1]), np.array([[5.0, 5.0]]), np.array([0]), 0.6),
                description="two prototypes, one wall at x1 = 5.5")
     yield Case((np.array([[11.0, 15.0], [5.0, 7.0], [3.0, 1.0], [1.0, 7.0], [3.0, 12.0], [3.0, 10.0]]),
-                np.array([0, 1, 2, 0, 1, 2]), np.array([[8.0, 6.0], [7.0, 14.0], [14.0, 5.0]]), np.array([1, 0, 1]), 2.0),
+                np.array([0, 1, 2, 0, 1, 2]), np.array([[8.0, 6.0], [7.0, 14.0], [14.0, 5.0]]),
+                np.array([1, 0, 1]), 2.0),
                description="the step must follow the normal mu_j - mu_a of the wall")
     yield Case((np.array([[1.0, 8.0], [11.0, 7.0], [14.0, 15.0], [13.0, 7.0], [14.0, 2.0], [10.0, 5.0]]),
-                np.array([0, 1, 2, 0, 1, 2]), np.array([[5.0, 10.0], [11.0, 13.0], [4.0, 13.0]]), np.array([0, 2, 0]), 2.0),
+                np.array([0, 1, 2, 0, 1, 2]), np.array([[5.0, 10.0], [11.0, 13.0], [4.0, 13.0]]),
+                np.array([0, 2, 0]), 2.0),
                description="the nearest other-class prototype is not the one to aim at")
     yield Case((np.array([[0.0, 0.0], [16.0, 16.0]]), np.array([0, 1]), np.array([[0.5, 0.5], [15.0, 1.0]]),
                 np.array([1, 0]), 1.0), description="pixels at the range ends; an already misclassified row")
@@ -398,7 +400,8 @@ q8 = FunctionQuestion(
     ],
     hints=[
         "For one row x of class y: find the nearest prototype mu_a. For every prototype mu_j whose class is not y, "
-        "the test 'closer to mu_j than to mu_a' is linear in x'. In the box |x' - x| <= eps (per pixel), [0, 16], which "
+        "the test 'closer to mu_j than to mu_a' is linear in x'. In the box |x' - x| <= eps (per pixel), [0, 16], "
+        "which "
         "corner makes ||x' - mu_j||^2 - ||x' - mu_a||^2 smallest?",
         "Method: for each j, form the corner z = clip(x + eps * sign(mu_j - mu_a), 0, 16), classify z by its nearest "
         "prototype, and keep the first z whose class is not y (keep x if none, or if x is already misclassified).",
@@ -496,7 +499,8 @@ def _q9_compare(expected, got):
         return False, "give a fraction between 0 and 1, not a percentage"
     half = 0.5 / 1000  # answers rounded to three decimals are accepted
     if value > expected.sign + half:
-        return False, "too high: your attack is weaker than the sign step (every prototype of another class, one corner each)"
+        return False, ("too high: your attack is weaker than the sign step (every prototype of another class, "
+                       "one corner each)")
     if value < expected.exact - half:
         return False, ("lower than any attack of size eps can reach (the exact robust accuracy is a floor): some of "
                        "your images must leave the eps-ball or the pixel range, or the count is off")
@@ -525,7 +529,8 @@ q9 = ValueQuestion(
         "`models.transfer_accuracy(models.hardened, 2.0)`: the white-box number is much lower.",
     ],
     solution=(
-        "Your value lies between the exact robust accuracy (the lesson's LP attack; no attack can go lower) and the sign "
+        "Your value lies between the exact robust accuracy (the lesson's LP attack; no attack can go lower) and the "
+        "sign "
         "step's accuracy; with the sign step of question 8 it is the latter. In the lesson the hardened model keeps "
         "about 0.44 under the sign step and 0.35 under the exact attack at eps = 2, against 0.86 under the training "
         "attack and 0.67 / 0.64 for plain k-means: hardening with transfer examples made k-means easier to attack "

@@ -5,8 +5,10 @@ Nothing here imports from the rest of the package (checked by ``tests/test_layer
 * :mod:`tutorial_lib.core.validation` -- ``check_*`` helpers and the declarative
   :func:`~tutorial_lib.core.validation.validate_params` table;
 * :mod:`tutorial_lib.core.numerics` -- ``check_p``, ball projections, softmax;
-* :mod:`tutorial_lib.core.partitions` -- ``same_partition`` and the contingency table.
+* :mod:`tutorial_lib.core.partitions` -- ``same_partition`` and the contingency table;
+* :mod:`tutorial_lib.core.results` -- the :func:`~tutorial_lib.core.results.result` decorator
+  (frozen, identity-compared dataclasses with read-only arrays and a short repr).
 """
-from . import numerics, partitions, validation  # noqa: F401
+from . import numerics, partitions, results, validation  # noqa: F401
 
-__all__ = ["validation", "numerics", "partitions"]
+__all__ = ["validation", "numerics", "partitions", "results"]

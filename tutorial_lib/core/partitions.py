@@ -5,18 +5,19 @@ One definition for the package; the table comes from scikit-learn's
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 from sklearn.metrics.cluster import contingency_matrix
 
+from .results import result
 from .validation import check_labels
 
 __all__ = ["same_partition", "contingency", "Contingency"]
 
 
 
-@dataclass(frozen=True, eq=False)
+@result
 class Contingency:
     """Contingency table of two labelings.
 
