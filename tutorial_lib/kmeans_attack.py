@@ -1631,9 +1631,9 @@ def embedding_attack(encoder, kmeans, X, eps, *, y=None, decoder=None, overshoot
       (:math:`\\rho_i = \\min_{j:\\pi(j)\\ne y_i} r_j(z_i)`, a lower bound on the step that makes the point
       wrong); misclassified points are left alone. A step is kept only if it really ends in a wrongly
       mapped cell. When that check never fails (always for a one-to-one map such as Hungarian with
-      ``K`` = number of classes) this minimises the frozen-map ACC exactly among all perturbations
-      within the budget; for many-to-one maps it is a feasible attack, not proven optimal. It is not
-      designed for NMI.
+      ``K`` = number of classes) this minimises the frozen-map ACC exactly (up to the overshoot factor
+      of the step) among all perturbations within the budget; for many-to-one maps it is a feasible
+      attack, not proven optimal. It is not designed for NMI.
 
     ACC uses the frozen map ``mapping`` (default: the map of a :class:`MappedKMeans`, otherwise the
     :func:`cluster_mapping` ``"auto"`` map learned on the *clean* assignments); it is applied
