@@ -2177,7 +2177,8 @@ class ExperimentSetting:
 
 _SETTINGS = {
     # name: (gamma, phi, connect, note)
-    "iris": (2.0, 0.5, False, "SSNAL defaults; 2 clusters (setosa | versicolor + virginica) at each gamma = 2, 2.5, ..., 8 checked."),
+    "iris": (2.0, 0.5, False, "SSNAL defaults; 2 clusters (setosa | versicolor + virginica) "
+             "at each gamma = 2, 2.5, ..., 8 checked."),
     "seeds": (4.0, 0.5, False, "SSNAL defaults; 3 large clusters and 2 singletons at gamma = 4."),
     "wine": (6.0, "scale", True, "our choice: phi from the data scale (median 10-NN weight 1/2); with "
                                  "phi = 0.5 the standardized 13-D weights are small (median 0.05) and "
