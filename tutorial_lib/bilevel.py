@@ -77,6 +77,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from . import convex_clustering as _cvc
+from . import deviation as _deviation
+from . import recovery as _recovery
 from ._progress import parallel_map
 from ._validation import (
     check_choice,
@@ -123,7 +126,7 @@ __all__ = [
 ]
 
 METHODS = ("direct", "local", "global", "certificate", "merge")
-DEVIATION_KINDS = ("delta", "rand", "ari", "nmi", "nchg")
+DEVIATION_KINDS = _deviation.KINDS
 _NORMS = ("2", "inf", "box")
 
 #: KKT tolerance of the confirming re-solve (:func:`confirm_partition`).
@@ -684,7 +687,7 @@ def certified_radius_in_space(X, labels, weights, gamma, space, p=2) -> SpaceRad
     >>> certified_radius_in_space(X, [0, 0, 1, 1], W, 2.5, AttackSpace(budget=3.0, points=[2])).exact
     False
     """
-    rec = _rec()
+    rec = _recovery
     if not isinstance(space, AttackSpace):
         raise TypeError(f"space must be an AttackSpace, got {type(space).__name__}")
     if not space.fixed_weights:
@@ -941,24 +944,6 @@ class PerturbationEvaluation(_ByKind):
 # --------------------------------------------------------------------------------------
 # the lower level: CVC solves with a counter, warm starts and deviations
 # --------------------------------------------------------------------------------------
-def _cc():
-    from . import convex_clustering
-
-    return convex_clustering
-
-
-def _dev():
-    from . import deviation
-
-    return deviation
-
-
-def _rec():
-    from . import recovery
-
-    return recovery
-
-
 @dataclass
 class _Lower:
     """Solves CVC at ``X + eps`` (picklable, so joblib workers can use it)."""
@@ -982,7 +967,7 @@ class _Lower:
         kwargs = dict(p=self.p, tol=self.tol, init=init)
         if self.max_iter is not None:
             kwargs["max_iter"] = self.max_iter
-        return _cc().solve_cvc(Xe, self.gamma, self.weights_at(Xe), **kwargs)
+        return _cvc.solve_cvc(Xe, self.gamma, self.weights_at(Xe), **kwargs)
 
     def solve_single(self, i, j, t, init=None):
         eps = np.zeros_like(self.X)
@@ -1008,7 +993,7 @@ class _Lower:
 def _deviation_cached(ref_bytes, lab_bytes, kind):
     ref = np.frombuffer(ref_bytes, dtype=np.int64)
     lab = np.frombuffer(lab_bytes, dtype=np.int64)
-    return float(_dev().deviation(ref, lab, kind))
+    return float(_deviation.deviation(ref, lab, kind))
 
 
 def _deviations(labels_ref, labels, kinds):
@@ -1255,7 +1240,7 @@ def _certificate(lower, space):
     """The Frobenius certificate and the certified radius in the space's own norm."""
     if not space.fixed_weights:
         raise ValueError("method='certificate' needs fixed weights (space.weight_fn must be None)")
-    cert = _rec().certified_radius(lower.X, lower.labels_ref, lower.weights, lower.gamma, p=lower.p)
+    cert = _recovery.certified_radius(lower.X, lower.labels_ref, lower.weights, lower.gamma, p=lower.p)
     own = certified_radius_in_space(lower.X, lower.labels_ref, lower.weights, lower.gamma, space, p=lower.p)
     return cert, float(cert.radius), float(own.radius)
 
@@ -1270,7 +1255,7 @@ def _bounds_if_fixed(lower, space):
 
 def _safe_interval(lower, i, j):
     """The certified interval (of values of ``x_ij``) containing the current value, or None."""
-    intervals = _rec().certified_interval(
+    intervals = _recovery.certified_interval(
         lower.X, lower.labels_ref, lower.weights, i, j, gamma=lower.gamma, p=lower.p
     )
     x0 = float(lower.X[i, j])
@@ -1600,7 +1585,7 @@ def _certificate_directions(lower, space, cert, n_constraints=1, cluster_pairs=N
     the number of directions of each kind kept."""
     candidates = [cert.eps]
     if cert.binding != "not certified" and n_constraints > 1:
-        candidates = [b.eps for b in _rec().cheapest_perturbations(
+        candidates = [b.eps for b in _recovery.cheapest_perturbations(
             lower.X, lower.labels_ref, lower.weights, lower.gamma, p=lower.p, k=n_constraints)]
     dirs = []
     for cand in candidates:
@@ -2442,7 +2427,7 @@ def _clean_solution(name):
     The same solve as the read-out reference of :func:`evaluate_perturbation` with
     ``confirm=False`` (:func:`~tutorial_lib.convex_clustering.solve_cvc` at ``tol=1e-6``)."""
     S = experiment_setting(name)
-    return _cc().solve_cvc(S.X, S.gamma, S.weights, p=2, tol=1e-6)
+    return _cvc.solve_cvc(S.X, S.gamma, S.weights, p=2, tol=1e-6)
 
 
 def preview_move(name, point, feature, fraction, *, warm_start=True):
@@ -2483,7 +2468,7 @@ def preview_move(name, point, feature, fraction, *, warm_start=True):
     eps = _single_eps(S.X.shape, point, feature, shift)
     if warm_start:
         clean = _clean_solution(name)
-        sol = _cc().solve_cvc(S.X + eps, S.gamma, S.weights, p=2, tol=1e-6, init=clean) if shift else clean
+        sol = _cvc.solve_cvc(S.X + eps, S.gamma, S.weights, p=2, tol=1e-6, init=clean) if shift else clean
         labels_ref, labels = np.array(clean.labels), np.array(sol.labels)
         ev = PerturbationEvaluation(
             labels_ref=labels_ref, labels=labels, kinds=DEVIATION_KINDS,
@@ -2495,7 +2480,7 @@ def preview_move(name, point, feature, fraction, *, warm_start=True):
     X_new = S.X + eps
     X_new.setflags(write=False)
     partner = _partner_feature(S.X, S.labels, feature)
-    match = _dev().best_matching(ev.labels_ref, ev.labels)
+    match = _deviation.best_matching(ev.labels_ref, ev.labels)
     extra = int(ev.labels_ref.max()) + 1
     shown = np.array([match.mapping.get(int(lab), extra + int(lab)) for lab in ev.labels])
     changed = np.array(match.changed)

@@ -96,7 +96,6 @@ __all__ = [
     "explore_perturbation",
 ]
 
-_P_CHOICES = (1, 2, math.inf)
 _DENSE_LIMIT = 1500  # below this many points the weights are handled as a dense array
 _TIGHT = 1e-9  # relative tolerance deciding that a constraint is tight at an interval endpoint
 

@@ -323,7 +323,8 @@ _Q6_EPS = -1.6
 _Q6_YA = np.array([6.0, 6.0, 6.5, 6.5])
 _Q6_YB = np.array([10.4 / 3 + 2.5] * 3 + [6.5])
 _Q6_Y0 = np.array([6.0, 6.0, 7.0, 7.0])
-_Q6 = np.array([np.linalg.norm(_Q6_YB - _Q6_YA) / 0.6, 2.0])  # [ratio 0.8924, number of clusters at eps' = -1.6]
+# [ratio 0.8924, number of clusters at eps' = -1.6]
+_Q6 = np.array([np.linalg.norm(_Q6_YB - _Q6_YA) / abs(-1.0 - _Q6_EPS), 2.0])
 
 
 def _q6_pair(answer):
