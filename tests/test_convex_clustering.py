@@ -425,7 +425,7 @@ def test_weight_builders_bad_input():
 
 # ---------------------------------------------------------------- widget logic (chapter 02)
 def test_recovery_view_on_the_paper_example():
-    from tutorial_lib.convex_clustering import recovery_view
+    from tutorial_lib.recovery import recovery_view
 
     labels = [0, 0, 1, 1]
     W = uniform_weights(4)
@@ -447,7 +447,7 @@ def test_recovery_view_on_the_paper_example():
 
 
 def test_recovery_view_bad_input():
-    from tutorial_lib.convex_clustering import recovery_view
+    from tutorial_lib.recovery import recovery_view
 
     W = uniform_weights(4)
     with pytest.raises(ValueError, match="position"):

@@ -16,15 +16,7 @@ PKG = "tutorial_lib"
 
 # strongly connected components of the import graph that exist today; remove an entry when the
 # cycle is broken (layering the chapter modules is issue 17, item 1)
-KNOWN_CYCLES = [
-    # convex_clustering.recovery_view (widget state) imports recovery lazily, and recovery imports
-    # convex_clustering.solve_cvc lazily (explore_perturbation, the 1-D helpers): the widget state
-    # functions belong to a layer above both (issue 17, item 1)
-    {"convex_clustering", "recovery"},
-    # checks._plain imports the placeholder ____ from checks._core late ("_core imports this
-    # module"); _sandbox uses _plain and _core uses both
-    {"checks._core", "checks._plain", "checks._sandbox"},
-]
+KNOWN_CYCLES = []
 
 
 def _module_name(path):
@@ -122,7 +114,8 @@ def test_the_parser_sees_known_edges():
     g = import_graph()
     assert "core.validation" in g["_validation"]
     assert "core.numerics" in g["recovery"]
-    assert "convex_clustering" in g["recovery"]  # a lazy import inside explore_perturbation
+    assert "convex_clustering" in g["recovery"]
+    assert "checks._plain" in g["checks._core"]
     assert "checks" in g["checks.ch02"] or "checks._core" in g["checks.ch02"]
 
 

@@ -998,7 +998,8 @@ WIDGET_GAMMAS = np.round(10.0 ** np.arange(-1.2, -0.3 + 1e-9, 0.1), 10)  # the s
 def test_recovery_view_state_agrees_with_the_old_computation():
     """The widget's state (independent path solves, warm-started from the clean view, `at` for gamma moves)
     against the old computation: one solve at gamma plus a warm-started `clusterpath`, and recovery_conditions."""
-    from tutorial_lib.convex_clustering import clusterpath, recovery_view, solve_cvc
+    from tutorial_lib.convex_clustering import clusterpath, solve_cvc
+    from tutorial_lib.recovery import recovery_view
 
     X, truth, W = _toy_2d()
     clean = recovery_view(X, truth, W, WIDGET_GAMMAS[0], point=0, position=X[0], gammas=WIDGET_GAMMAS)
@@ -1024,7 +1025,8 @@ def test_recovery_view_state_agrees_with_the_old_computation():
 
 
 def test_recovery_view_verdicts_name_c1_prime_and_c2_prime():
-    from tutorial_lib.convex_clustering import knn_gaussian_weights, recovery_view
+    from tutorial_lib.convex_clustering import knn_gaussian_weights
+    from tutorial_lib.recovery import recovery_view
 
     X, truth, W = _toy_2d()
     far = recovery_view(X, truth, W, 0.23, point=0, position=[4.0, 2.5])
@@ -1037,7 +1039,7 @@ def test_recovery_view_verdicts_name_c1_prime_and_c2_prime():
 
 
 def test_recovery_view_path_and_warm_start_inputs():
-    from tutorial_lib.convex_clustering import recovery_view
+    from tutorial_lib.recovery import recovery_view
 
     X, truth, W = _toy_2d()
     v = recovery_view(X, truth, W, WIDGET_GAMMAS[5], 0, X[0], gammas=WIDGET_GAMMAS)

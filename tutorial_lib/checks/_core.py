@@ -43,7 +43,7 @@ import numpy as np
 
 from . import _sandbox
 from ._guard import pristine
-from ._plain import HasPlaceholder, NotPlain, describe, plain_copy, type_name
+from ._plain import HasPlaceholder, NotPlain, ____, _Placeholder, describe, plain_copy, type_name  # noqa: F401
 
 __all__ = [
     "____",
@@ -70,24 +70,6 @@ PASSED, FAILED, NOT_ATTEMPTED, UNGRADED = "passed", "failed", "not attempted", "
 MESSAGE_LIMIT = 1500  # characters of a verdict (results, logs, feedback files)
 
 
-class _Placeholder:
-    """The blank a student replaces. Only one instance exists: ``____``."""
-
-    _instance = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self):
-        return "____"
-
-    def __reduce__(self):  # keeps identity across copy/pickle
-        return (_Placeholder, ())
-
-
-____ = _Placeholder()
 
 
 def _is_placeholder(answer) -> bool:

@@ -45,6 +45,26 @@ class HasPlaceholder(Exception):
     """The answer still contains the placeholder ``____`` (or ``...``)."""
 
 
+class _Placeholder:
+    """The blank a student replaces. Only one instance exists: ``____``."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self):
+        return "____"
+
+    def __reduce__(self):  # keeps identity across copy/pickle
+        return (_Placeholder, ())
+
+
+____ = _Placeholder()
+
+
 def type_name(obj) -> str:
     """``type(obj).__name__`` without running any code of the object or its metaclass."""
     try:
@@ -54,8 +74,6 @@ def type_name(obj) -> str:
 
 
 def _is_placeholder(obj) -> bool:
-    from ._core import ____  # late: _core imports this module
-
     return obj is ____ or obj is Ellipsis
 
 
