@@ -276,11 +276,7 @@ def test_range_validates_its_fields():
         check_constraint("1", "x", [Range(int, 0, None)])
 
 
-def test_validation_alias_is_the_core_module():
-    from tutorial_lib import _validation
-
-    for name in validation.__all__:
-        assert getattr(_validation, name) is getattr(validation, name)
+def test_check_p_is_the_core_one():
     assert numerics.check_p is check_p
 
 
@@ -294,7 +290,7 @@ def test_core_doctests():
 
 
 def test_parallel_map_validates_by_name():
-    from tutorial_lib._progress import parallel_map
+    from tutorial_lib.core.progress import parallel_map
 
     with pytest.raises(TypeError, match="n_jobs must be an integer"):
         parallel_map(abs, [1], n_jobs="2")

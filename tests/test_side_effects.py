@@ -1,4 +1,4 @@
-"""No side effects on the caller: thread limits (tutorial_lib._threads) and os.environ (authoring)."""
+"""No side effects on the caller: thread limits (tutorial_lib.core.threads) and os.environ (authoring)."""
 import os
 import threading
 
@@ -7,8 +7,8 @@ import pytest
 from joblib import parallel_config
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from tutorial_lib._progress import parallel_map
-from tutorial_lib._threads import one_thread, single_threaded
+from tutorial_lib.core.progress import parallel_map
+from tutorial_lib.core.threads import one_thread, single_threaded
 
 
 def _limits():

@@ -39,7 +39,6 @@ __all__ = [
     "fro",
     "balanced_penalty",
     "gap_ok",
-    "canonical_labels",
     "components",
 ]
 
@@ -213,14 +212,6 @@ def balanced_penalty(sigma, r, s, lo, hi, mu, tau):
 def gap_ok(gap, primal, tol, normX):
     """The relative duality-gap test of ``converged``: ``gap <= tol * |P|`` (floored)."""
     return gap <= tol * max(abs(primal), 1e-12 * normX ** 2)
-
-
-def canonical_labels(lab):
-    """Relabel a partition by first appearance (point 0 has label 0)."""
-    _, first, inv = np.unique(lab, return_index=True, return_inverse=True)
-    rank = np.empty(first.shape[0], dtype=np.int64)
-    rank[np.argsort(first)] = np.arange(first.shape[0])
-    return rank[inv.ravel()]
 
 
 def components(n, i, j, mask):

@@ -50,7 +50,6 @@ from scipy.sparse.csgraph import connected_components
 
 from ._cvc_core import (
     balanced_penalty,
-    canonical_labels,
     certificate,
     components,
     fro,
@@ -60,6 +59,7 @@ from ._cvc_core import (
     rownorm,
     spd_lu,
 )
+from .core.partitions import canonical_labels
 
 _ALPHA, _MU, _TAU = 1.6, 10.0, 2.0
 _MERGE_REL, _STALL_REL, _MAX_MERGES = 1e-9, 1e-4, 8  # reduced Newton: fusing centroids that meet

@@ -80,19 +80,20 @@ from scipy.sparse.csgraph import connected_components
 from . import convex_clustering as _cvc
 from . import deviation as _deviation
 from . import recovery as _recovery
-from ._progress import parallel_map
-from ._validation import (
+from .core.numerics import check_p
+from .core.progress import parallel_map
+from .core.results import result
+from .core.validation import (
+    check_bool,
     check_choice,
     check_data_matrix,
     check_finite_array,
     check_int,
     check_labels,
     check_positive,
+    check_random_state,
     check_weight_matrix,
 )
-from .core.numerics import check_p
-from .core.results import result
-from .core.validation import check_bool, check_random_state
 
 __all__ = [
     "AttackSpace",

@@ -42,8 +42,11 @@ from dataclasses import field
 import numpy as np
 import scipy.sparse as sp
 
-from ._progress import parallel_map
-from ._validation import (
+from .core.numerics import check_p
+from .core.partitions import same_partition
+from .core.progress import parallel_map
+from .core.results import result
+from .core.validation import (
     check_choice,
     check_data_matrix,
     check_finite_array,
@@ -52,9 +55,6 @@ from ._validation import (
     check_random_state,
     check_weight_matrix,
 )
-from .core.numerics import check_p
-from .core.partitions import same_partition
-from .core.results import result
 
 __all__ = [
     "PerturbedData",
@@ -282,7 +282,7 @@ def calmness_ratios(solution_map, X, directions, magnitudes, *, n_jobs=1, show_p
     magnitudes : float or 1-D array of floats > 0
         The Frobenius norms ``||eps||_F`` to try.
     n_jobs : int
-        Passed to :func:`tutorial_lib._progress.parallel_map` (one job per direction).
+        Passed to :func:`tutorial_lib.core.progress.parallel_map` (one job per direction).
     show_progress : bool, optional
         Force the progress bar on/off (default: environment setting).
 

@@ -25,9 +25,11 @@ from dataclasses import field
 
 import numpy as np
 
-from ._progress import progress
-from ._threads import single_threaded
-from ._validation import (
+from .core.numerics import project_l2_ball, project_linf_ball
+from .core.progress import progress
+from .core.results import result
+from .core.threads import single_threaded
+from .core.validation import (
     check_bool,
     check_choice,
     check_data_matrix,
@@ -38,8 +40,6 @@ from ._validation import (
     check_positive,
     check_random_state,
 )
-from .core.numerics import project_l2_ball, project_linf_ball
-from .core.results import result
 from .network import (
     MLP,
     TrainingHistory,

@@ -72,7 +72,6 @@ from sklearn.base import BaseEstimator, ClusterMixin
 
 from ._cvc_core import (
     EdgeOperator,
-    canonical_labels,
     components,
     fro,
     gap_ok,
@@ -83,18 +82,19 @@ from ._cvc_core import (
     spd_lu,
 )
 from ._cvc_fast import fast_admm
-from ._progress import progress
-from ._validation import (
+from .core.numerics import check_p
+from .core.partitions import canonical_labels
+from .core.progress import progress
+from .core.results import result
+from .core.validation import (
     check_choice,
     check_data_matrix,
     check_finite_array,
     check_int,
     check_positive,
+    check_real_array,
     check_weight_matrix,
 )
-from .core.numerics import check_p
-from .core.results import result
-from .core.validation import check_real_array
 
 __all__ = [
     "knn_gaussian_weights",

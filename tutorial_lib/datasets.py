@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import check_choice, check_data_matrix, check_labels
 from .core.results import result
+from .core.validation import check_choice, check_data_matrix, check_labels
 
 __all__ = [
     "Dataset",

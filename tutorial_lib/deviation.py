@@ -35,9 +35,9 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, rand_score
 from sklearn.metrics.cluster import contingency_matrix
 
-from ._validation import check_choice, check_finite_array, check_int, check_labels, check_nonnegative
 from .core.partitions import contingency
 from .core.results import result
+from .core.validation import check_choice, check_finite_array, check_int, check_labels, check_nonnegative
 
 __all__ = [
     "KINDS",

@@ -759,7 +759,7 @@ def grade_folder(root, out="grades.csv", *, feedback_dir=None, open_answers=None
     (1, True, True)
     >>> tmp.cleanup()
     """
-    from ._progress import parallel_map
+    from .core.progress import parallel_map
 
     for name, value in (("cell_timeout", cell_timeout), ("timeout", timeout)):
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:

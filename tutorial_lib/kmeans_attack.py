@@ -45,9 +45,13 @@ from sklearn.metrics import normalized_mutual_info_score
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._progress import progress
-from ._threads import one_thread, single_threaded
-from ._validation import (
+from .clustr import _bisector_terms, _sq_dists
+from .core.numerics import log_softmax, project_l2_ball, project_linf_ball
+from .core.partitions import contingency
+from .core.progress import progress
+from .core.results import result
+from .core.threads import one_thread, single_threaded
+from .core.validation import (
     check_choice,
     check_data_matrix,
     check_finite_array,
@@ -57,10 +61,6 @@ from ._validation import (
     check_positive,
     check_random_state,
 )
-from .clustr import _bisector_terms, _sq_dists
-from .core.numerics import log_softmax, project_l2_ball, project_linf_ball
-from .core.partitions import contingency
-from .core.results import result
 from .network import MLP, Adam, softmax_cross_entropy, train_cross_entropy
 
 __all__ = [

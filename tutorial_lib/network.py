@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._progress import progress
-from ._threads import single_threaded
-from ._validation import (
+from .core.numerics import log_softmax
+from .core.progress import progress
+from .core.results import result
+from .core.threads import single_threaded
+from .core.validation import (
     check_choice,
     check_data_matrix,
     check_finite_array,
@@ -33,8 +35,6 @@ from ._validation import (
     check_positive,
     check_random_state,
 )
-from .core.numerics import log_softmax
-from .core.results import result
 
 __all__ = ["MLP", "Adam", "softmax_cross_entropy", "train_cross_entropy", "TrainingHistory"]
 

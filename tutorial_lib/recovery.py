@@ -55,8 +55,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 
-from ._cvc_core import canonical_labels
-from ._validation import (
+from .convex_clustering import ClusterPath, CVCSolution, solve_cvc
+from .core.numerics import check_p
+from .core.numerics import conjugate_exponent as _conjugate_exponent
+from .core.numerics import project_ball as _project_ball
+from .core.partitions import canonical_labels, same_partition
+from .core.results import result
+from .core.validation import (
     check_data_matrix,
     check_finite_array,
     check_int,
@@ -64,12 +69,6 @@ from ._validation import (
     check_positive,
     check_weight_matrix,
 )
-from .convex_clustering import ClusterPath, CVCSolution, solve_cvc
-from .core.numerics import check_p
-from .core.numerics import conjugate_exponent as _conjugate_exponent
-from .core.numerics import project_ball as _project_ball
-from .core.partitions import same_partition
-from .core.results import result
 
 __all__ = [
     "conjugate_exponent",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_data_matrix
 from .core.results import result
+from .core.validation import check_data_matrix
 
 __all__ = ["NearestCentreAssignment", "nearest_centre_assignment"]
 

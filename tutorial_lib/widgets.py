@@ -548,11 +548,11 @@ def precompute(state: Callable, controls: Mapping[str, ipywidgets.ValueWidget], 
     max_points : int, default 500
         Refuse (``ValueError``) grids larger than this; cache on demand instead.
     n_jobs : int, default 1
-        Parallel evaluation through :func:`tutorial_lib._progress.parallel_map` (joblib).
+        Parallel evaluation through :func:`tutorial_lib.core.progress.parallel_map` (joblib).
     show : bool, optional
         Progress bar (default: on unless ``TUTORIAL_LIB_PROGRESS=0``).
     """
-    from ._progress import parallel_map
+    from .core.progress import parallel_map
 
     if not isinstance(max_points, numbers.Integral) or max_points < 1:
         raise ValueError(f"max_points must be a positive integer, got {max_points!r}")

@@ -13,8 +13,22 @@ from sklearn.metrics.cluster import contingency_matrix
 from .results import result
 from .validation import check_labels
 
-__all__ = ["same_partition", "contingency", "Contingency"]
+__all__ = ["same_partition", "canonical_labels", "contingency", "Contingency"]
 
+
+
+def canonical_labels(lab):
+    """Relabel a partition by first appearance (point 0 has label 0); no validation (a kernel).
+
+    Examples
+    --------
+    >>> canonical_labels(np.array([7, 7, 3, 5, 3])).tolist()
+    [0, 0, 1, 2, 1]
+    """
+    _, first, inv = np.unique(lab, return_index=True, return_inverse=True)
+    rank = np.empty(first.shape[0], dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(first.shape[0])
+    return rank[inv.ravel()]
 
 
 @result

@@ -16,8 +16,11 @@ pool (pthreads layer) and silently ignores the others. The first and the last of
 calls may run in different threads (joblib's threading backend keeps its workers alive), so we
 release that control (``OpenBLASController.clear_controlling_thread(force=True)``, under our
 lock) before setting and before restoring, and once more after restoring: the next caller, ours
-or the user's, can take it. Pools with per-thread limits (the OpenMP layer) are limited in the
-thread that entered first only.
+or the user's, can take it.
+
+OpenMP's limit is per thread (``omp_set_num_threads`` sets the calling thread's value), so it is
+not part of the shared limit: every entry limits OpenMP in its own thread and restores that
+thread's value when it leaves (nested entries in one thread restore in order).
 """
 from __future__ import annotations
 
@@ -53,12 +56,15 @@ def one_thread():
     with _LOCK:
         if _ACTIVE["depth"] == 0:
             _release_blas_control()
-            limiter = _controller().limit(limits=1)  # applies the limit, remembers the old ones
+            # the process-wide pools (BLAS): applies the limit, remembers the old ones
+            limiter = _controller().select(user_api="blas").limit(limits=1)
             limiter.__enter__()
             _ACTIVE["limiter"] = limiter
         _ACTIVE["depth"] += 1
+        own = _controller().select(user_api="openmp").limit(limits=1)  # this thread only
     try:
-        yield
+        with own:
+            yield
     finally:
         with _LOCK:
             _ACTIVE["depth"] -= 1

@@ -11,7 +11,7 @@ import os
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from .core.validation import check_bool, check_n_jobs, validate_params
+from .validation import check_bool, check_n_jobs, validate_params
 
 __all__ = ["progress", "parallel_map"]
 
