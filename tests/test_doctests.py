@@ -28,6 +28,8 @@ COVERED = [
     "tutorial_lib.recovery", "tutorial_lib.convex_clustering", "tutorial_lib.bilevel",
     "tutorial_lib.clustr", "tutorial_lib.network", "tutorial_lib.kmeans_attack", "tutorial_lib.grade",
     "tutorial_lib.checks",
+    "tutorial_lib.core.validation", "tutorial_lib.core.numerics", "tutorial_lib.core.partitions",
+    "tutorial_lib.core.results", "tutorial_lib.core.progress", "tutorial_lib.core.threads",
 ]
 
 # Where a covered package's public objects are defined (doctest.testmod only collects a module's own objects).

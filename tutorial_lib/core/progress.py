@@ -26,7 +26,13 @@ def _bars_disabled(show):
 
 
 def progress(iterable, *, desc=None, total=None, show=None):
-    """Wrap ``iterable`` in a ``tqdm.auto`` bar (``show=False`` or env TUTORIAL_LIB_PROGRESS=0 hides it)."""
+    """Wrap ``iterable`` in a ``tqdm.auto`` bar (``show=False`` or env TUTORIAL_LIB_PROGRESS=0 hides it).
+
+    Examples
+    --------
+    >>> sum(progress(range(4), desc="demo", show=False))
+    6
+    """
     return tqdm(iterable, desc=desc, total=total, disable=_bars_disabled(show), leave=False)
 
 
@@ -37,6 +43,15 @@ def parallel_map(func, items, *, n_jobs=1, desc=None, show=None):
     ``n_jobs=1`` runs serially in-process (no pickling, warm starts stay cheap);
     any other value (``None`` or a non-zero int; ``"2"`` is refused) is passed to
     :class:`joblib.Parallel`. ``show`` is ``None``, ``True`` or ``False`` (``"no"`` is refused).
+
+    Examples
+    --------
+    >>> parallel_map(abs, [-1, 2, -3], show=False)
+    [1, 2, 3]
+    >>> parallel_map(abs, [-1], n_jobs="2")
+    Traceback (most recent call last):
+    ...
+    TypeError: n_jobs must be an integer, got str
     """
     n_jobs = check_n_jobs(n_jobs, "n_jobs")
     _bars_disabled(show)  # validates show before any work

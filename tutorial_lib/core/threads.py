@@ -52,7 +52,16 @@ def _release_blas_control():
 
 @contextlib.contextmanager
 def one_thread():
-    """Context manager limiting BLAS and OpenMP pools to one thread (re-entrant, thread-safe)."""
+    """Context manager limiting BLAS and OpenMP pools to one thread (re-entrant, thread-safe).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with one_thread():
+    ...     value = float(np.ones((3, 3)) @ np.ones(3) @ np.ones(3))
+    >>> value
+    9.0
+    """
     with _LOCK:
         if _ACTIVE["depth"] == 0:
             _release_blas_control()
@@ -76,7 +85,17 @@ def one_thread():
 
 
 def single_threaded(func):
-    """Decorator: run ``func`` inside :func:`one_thread`."""
+    """Decorator: run ``func`` inside :func:`one_thread`.
+
+    Examples
+    --------
+    >>> @single_threaded
+    ... def trace_of_identity(n):
+    ...     import numpy as np
+    ...     return int(np.trace(np.eye(n) @ np.eye(n)))
+    >>> trace_of_identity(4)
+    4
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):

@@ -190,7 +190,17 @@ def check_positive(value, name, *, allow_zero=False):
 
 
 def check_nonnegative(value, name):
-    """Validate a finite real scalar >= 0."""
+    """Validate a finite real scalar >= 0 and return it as a float.
+
+    Examples
+    --------
+    >>> check_nonnegative(0, "budget")
+    0.0
+    >>> check_nonnegative(-0.5, "budget")
+    Traceback (most recent call last):
+    ...
+    ValueError: budget must be >= 0, got -0.5
+    """
     return check_positive(value, name, allow_zero=True)
 
 
@@ -251,7 +261,17 @@ def check_n_jobs(value, name="n_jobs"):
 
 
 def check_choice(value, name, choices):
-    """Validate that ``value`` is one of ``choices``."""
+    """Validate that ``value`` is one of ``choices`` and return it.
+
+    Examples
+    --------
+    >>> check_choice("l2", "norm", ("l2", "linf"))
+    'l2'
+    >>> check_choice("l3", "norm", ("l2", "linf"))
+    Traceback (most recent call last):
+    ...
+    ValueError: norm must be one of ['l2', 'linf'], got 'l3'
+    """
     try:
         ok = value in choices
     except (TypeError, ValueError):  # unhashable value against a set; an array's ambiguous truth
@@ -264,7 +284,17 @@ def check_choice(value, name, choices):
 def check_weight_matrix(W, n_samples, name="weights", *, atol=1e-12):
     """Validate a symmetric, non-negative weight matrix with zero diagonal.
 
-    Accepts a dense array or any ``scipy.sparse`` matrix; returns CSR.
+    Accepts a dense array or any ``scipy.sparse`` matrix; returns CSR (explicit zeros removed).
+
+    Examples
+    --------
+    >>> W = check_weight_matrix([[0, 1], [1, 0]], 2)
+    >>> W.format, W.nnz
+    ('csr', 2)
+    >>> check_weight_matrix([[0, 1], [2, 0]], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: weights must be symmetric
     """
     if sp.issparse(W):
         if W.dtype.kind not in "biuf":
@@ -321,6 +351,12 @@ class Range:
 
     ``low``/``high`` may be ``None`` (unbounded); ``closed`` is ``"both"``, ``"left"``,
     ``"right"`` or ``"neither"``. Bools are never numbers here.
+
+    Examples
+    --------
+    >>> gamma = Range(float, 0, None, closed="neither")
+    >>> gamma.describe(), gamma.is_satisfied_by(0.5), gamma.is_satisfied_by(0.0), gamma.is_satisfied_by(True)
+    ('a real number in (0, inf)', True, False, False)
     """
 
     kind: type
@@ -364,7 +400,14 @@ class Range:
 
 @dataclass(frozen=True)
 class Options:
-    """Constraint: one of a fixed set of values (e.g. strings); compared with ``==``."""
+    """Constraint: one of a fixed set of values (e.g. strings); compared with ``==`` and same type.
+
+    Examples
+    --------
+    >>> norm = Options(("l2", "linf"))
+    >>> norm.describe(), norm.is_satisfied_by("l2"), norm.is_satisfied_by(2)
+    ("one of 'l2', 'linf'", True, False)
+    """
 
     values: tuple
 
@@ -417,6 +460,19 @@ def check_constraint(value, name, constraints):
     ``"callable"``, ``"random_state"``, ``"n_jobs"``, a type, a :class:`Range` or an
     :class:`Options`. The error is a ``TypeError`` when no constraint accepts the *type* of the
     value and a ``ValueError`` when a :class:`Range`/:class:`Options` of the right type rejects it.
+
+    Examples
+    --------
+    >>> check_constraint(3, "k", [Range(int, 1, None)])
+    3
+    >>> check_constraint(0, "k", [Range(int, 1, None)])
+    Traceback (most recent call last):
+    ...
+    ValueError: k must be an int in [1, inf), got 0
+    >>> check_constraint("2", "n_jobs", ["n_jobs"])
+    Traceback (most recent call last):
+    ...
+    TypeError: n_jobs must be None or a non-zero int, got '2'
     """
     for c in constraints:
         if isinstance(c, str) and c not in _NAMED:
@@ -441,6 +497,20 @@ def validate_params(constraints):
     Arguments that are not listed are left to the function. The check runs on the bound
     arguments (defaults included), so a wrong default is caught too. The table is kept as
     ``func._parameter_constraints``.
+
+    Examples
+    --------
+    >>> @validate_params({"eps": [Range(float, 0, None, closed="neither")], "norm": [Options(("l2", "linf"))]})
+    ... def attack(eps, norm="l2"):
+    ...     return eps, norm
+    >>> attack(0.1)
+    (0.1, 'l2')
+    >>> attack(0.1, norm="l1")
+    Traceback (most recent call last):
+    ...
+    ValueError: norm must be one of 'l2', 'linf', got 'l1'
+    >>> sorted(attack._parameter_constraints)
+    ['eps', 'norm']
     """
 
     def decorate(func):
