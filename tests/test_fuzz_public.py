@@ -39,7 +39,7 @@ GOOD = {
     "X": X4, "Y": X4, "X_eps": X4, "X_new": X4, "x": X4, "features": X4, "points": X4,
     "labels": LAB4, "y": LAB4, "y_true": LAB4, "labels_ref": LAB4, "labels_new": np.array([0, 1, 1, 1]),
     "a": LAB4, "b": np.array([1, 1, 0, 0]), "weights": W4, "gamma": 1.0, "gammas": np.array([0.5, 1.0]),
-    "point": 0, "feature": 0, "value": 0.5, "n": 4, "n_clusters": 2, "centres": X4[[0, 2]],
+    "point": 0, "feature": 0, "value": 0.5, "n": 4, "n_clusters": 2,
     "centers": X4[[0, 2]], "center_classes": np.array([0, 1]), "eps": 0.1, "magnitudes": np.array([0.1]),
     "directions": np.ones((1, 4, 2)), "direction": np.ones((4, 2)), "t": np.array([0.0, 0.1]),
     "logits": X4, "sigma2": 1.0, "epochs": 1, "layer_sizes": [2, 3, 2], "ce_epochs": 1, "magnet_epochs": 1,

@@ -49,7 +49,7 @@ def _write(nb, path):
 
 
 HANGING_FUNCTION = '''
-def nearest_centre(points, centres):
+def nearest_center(points, centers):
     while True:
         try:
             while True:
@@ -87,16 +87,16 @@ def batch(tmp_path_factory):
     _write(nbformat.read(BLANK, as_version=4), root / "bob" / "00_warmup.ipynb")
 
     carol = nbformat.read(WARMUP, as_version=4)
-    _replace(carol, "def nearest_centre", HANGING_FUNCTION)
+    _replace(carol, "def nearest_center", HANGING_FUNCTION)
     _replace(carol, "my_answer = ____", "q1.hint(2)\nq1.solution()\nmy_answer = ____")
     _write(carol, root / "carol" / "00_warmup.ipynb")
 
     dave = nbformat.read(BLANK, as_version=4)
     _replace(dave, "iris_shape = ____", "iris_shape = (150, 4  # a syntax error")
-    _insert_before(dave, "def nearest_centre", FORGERY)
+    _insert_before(dave, "def nearest_center", FORGERY)
     _insert_before(dave, "abrupt_change = ____", STUCK_CELL)
     _replace(dave, "abrupt_change = ____", "abrupt_change = 'b'")
-    _replace(dave, "def nearest_centre", "def nearest_centre(points, centres):\n    return np.zeros(len(points), int)")
+    _replace(dave, "def nearest_center", "def nearest_center(points, centers):\n    return np.zeros(len(points), int)")
     _replace(dave, "q4.check(my_answer)", "from tutorial_lib.checks import _core\n_core._install_hook(None)\n"
                                           "q4.check('my own essay')")
     _write(dave, root / "dave" / "00_warmup.ipynb")

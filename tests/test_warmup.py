@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 
 from tutorial_lib.checks import FAILED, NOT_ATTEMPTED, PASSED, UNGRADED, ____, ch00
-from tutorial_lib.warmup import nearest_centre_assignment
+from tutorial_lib.warmup import nearest_center_assignment
 
 
-def brute_force_labels(points, centres):
+def brute_force_labels(points, centers):
     labels = []
     for x in points:
         best, best_d = None, np.inf
-        for k, c in enumerate(centres):
+        for k, c in enumerate(centers):
             d = sum((a - b) ** 2 for a, b in zip(x, c)) ** 0.5
             if d < best_d:
                 best, best_d = k, d
@@ -19,18 +19,18 @@ def brute_force_labels(points, centres):
     return np.array(labels)
 
 
-def test_nearest_centre_matches_brute_force():
+def test_nearest_center_matches_brute_force():
     rng = np.random.default_rng(0)
     for n, k, d in itertools.product([1, 7], [1, 2, 4], [1, 3]):
         X, C = rng.normal(size=(n, d)), rng.normal(size=(k, d))
-        res = nearest_centre_assignment(X, C)
+        res = nearest_center_assignment(X, C)
         assert np.array_equal(res.labels, brute_force_labels(X, C))
         assert res.distances.shape == (n, k)
 
 
 def test_label_jumps_while_distances_move_calmly():
     xs = np.linspace(0, 10, 1001).reshape(-1, 1)
-    res = nearest_centre_assignment(xs, [[0.0], [10.0]])
+    res = nearest_center_assignment(xs, [[0.0], [10.0]])
     assert np.max(np.abs(np.diff(res.distances, axis=0))) <= 0.01 + 1e-12
     jumps = np.flatnonzero(np.diff(res.labels))
     assert len(jumps) == 1 and xs[jumps[0], 0] == pytest.approx(5.0)
@@ -38,15 +38,15 @@ def test_label_jumps_while_distances_move_calmly():
 
 def test_bad_input():
     with pytest.raises(ValueError, match="points"):
-        nearest_centre_assignment([1.0, 2.0], [[0.0]])
-    with pytest.raises(ValueError, match="centres"):
-        nearest_centre_assignment([[1.0]], [[np.nan]])
+        nearest_center_assignment([1.0, 2.0], [[0.0]])
+    with pytest.raises(ValueError, match="centers"):
+        nearest_center_assignment([[1.0]], [[np.nan]])
     with pytest.raises(ValueError, match="features"):
-        nearest_centre_assignment([[1.0, 2.0]], [[0.0]])
+        nearest_center_assignment([[1.0, 2.0]], [[0.0]])
 
 
-def reference_nearest(points, centres):
-    d = np.linalg.norm(points[:, None, :] - centres[None, :, :], axis=2)
+def reference_nearest(points, centers):
+    d = np.linalg.norm(points[:, None, :] - centers[None, :, :], axis=2)
     return np.argmin(d, axis=1)
 
 

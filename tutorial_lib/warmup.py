@@ -12,18 +12,18 @@ import numpy as np
 from .core.results import result
 from .core.validation import check_data_matrix
 
-__all__ = ["NearestCentreAssignment", "nearest_centre_assignment"]
+__all__ = ["NearestCenterAssignment", "nearest_center_assignment"]
 
 
 @result
-class NearestCentreAssignment:
+class NearestCenterAssignment:
     """Labels and distances of points to centres.
 
     Attributes
     ----------
     labels : ndarray of shape (n_samples,)
         Index of the nearest centre (ties go to the lower index).
-    distances : ndarray of shape (n_samples, n_centres)
+    distances : ndarray of shape (n_samples, n_centers)
         Euclidean distances ``||x_i - c_k||_2``.
     """
 
@@ -31,7 +31,7 @@ class NearestCentreAssignment:
     distances: np.ndarray
 
 
-def nearest_centre_assignment(points, centres) -> NearestCentreAssignment:
+def nearest_center_assignment(points, centers) -> NearestCenterAssignment:
     r"""Assign each point to its nearest centre.
 
     .. math:: \ell(x_i) = \arg\min_k \|x_i - c_k\|_2
@@ -39,25 +39,25 @@ def nearest_centre_assignment(points, centres) -> NearestCentreAssignment:
     Parameters
     ----------
     points : array-like of shape (n_samples, n_features)
-    centres : array-like of shape (n_centres, n_features)
+    centers : array-like of shape (n_centers, n_features)
 
     Returns
     -------
-    NearestCentreAssignment
+    NearestCenterAssignment
 
     Examples
     --------
     Point (1, 0) is at distance 1 from (0, 0) and 2 from (3, 0); the tie at (1.5, 0) goes to centre 0.
 
-    >>> a = nearest_centre_assignment([[1.0, 0.0], [1.5, 0.0], [4.0, 0.0]], [[0.0, 0.0], [3.0, 0.0]])
+    >>> a = nearest_center_assignment([[1.0, 0.0], [1.5, 0.0], [4.0, 0.0]], [[0.0, 0.0], [3.0, 0.0]])
     >>> a.labels.tolist()
     [0, 0, 1]
     >>> a.distances.tolist()
     [[1.0, 2.0], [1.5, 1.5], [4.0, 1.0]]
     """
     X = check_data_matrix(points, "points")
-    C = check_data_matrix(centres, "centres")
+    C = check_data_matrix(centers, "centers")
     if C.shape[1] != X.shape[1]:
-        raise ValueError(f"centres have {C.shape[1]} features but points have {X.shape[1]}")
+        raise ValueError(f"centers have {C.shape[1]} features but points have {X.shape[1]}")
     distances = np.sqrt(((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2))
-    return NearestCentreAssignment(labels=np.argmin(distances, axis=1), distances=distances)
+    return NearestCenterAssignment(labels=np.argmin(distances, axis=1), distances=distances)

@@ -1,7 +1,7 @@
 """Warm-up questions (sheet ``00_warmup``): one of each kind, exercising the whole framework."""
 import numpy as np
 
-from ..warmup import nearest_centre_assignment
+from ..warmup import nearest_center_assignment
 from ._core import Case, ChoiceQuestion, FunctionQuestion, Mistake, ThoughtQuestion, ValueQuestion
 
 __all__ = ["q1", "q2", "q3", "q4"]
@@ -21,8 +21,8 @@ q1 = ValueQuestion(
 )
 
 
-def _nearest_labels(points, centres):
-    return nearest_centre_assignment(points, centres).labels
+def _nearest_labels(points, centers):
+    return nearest_center_assignment(points, centers).labels
 
 
 def _nearest_cases(rng):
@@ -40,13 +40,13 @@ q2 = FunctionQuestion(
     compare=lambda e, g: (np.shape(g) == np.shape(e) and bool(np.all(np.asarray(g) == e)),
                           "labels differ" if np.shape(g) == np.shape(e) else f"expected shape {np.shape(e)}"),
     hints=[
-        "Compute an (n_points, n_centres) matrix of distances first; broadcasting "
-        "`points[:, None, :] - centres[None, :, :]` gives all differences at once.",
+        "Compute an (n_points, n_centers) matrix of distances first; broadcasting "
+        "`points[:, None, :] - centers[None, :, :]` gives all differences at once.",
         "`np.argmin(distances, axis=1)` returns, for every row, the column of the smallest entry.",
     ],
     solution=(
-        "```python\ndef nearest_centre(points, centres):\n"
-        "    d = np.linalg.norm(points[:, None, :] - centres[None, :, :], axis=2)\n"
+        "```python\ndef nearest_center(points, centers):\n"
+        "    d = np.linalg.norm(points[:, None, :] - centers[None, :, :], axis=2)\n"
         "    return np.argmin(d, axis=1)\n```"
     ),
 )
