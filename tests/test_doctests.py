@@ -30,6 +30,7 @@ COVERED = [
     "tutorial_lib.checks",
     "tutorial_lib.core.validation", "tutorial_lib.core.numerics", "tutorial_lib.core.partitions",
     "tutorial_lib.core.results", "tutorial_lib.core.progress", "tutorial_lib.core.threads",
+    "tutorial_lib.core.geometry",
 ]
 
 # Where a covered package's public objects are defined (doctest.testmod only collects a module's own objects).

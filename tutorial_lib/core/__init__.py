@@ -5,10 +5,14 @@ Nothing here imports from the rest of the package (checked by ``tests/test_layer
 * :mod:`tutorial_lib.core.validation` -- ``check_*`` helpers and the declarative
   :func:`~tutorial_lib.core.validation.validate_params` table;
 * :mod:`tutorial_lib.core.numerics` -- ``check_p``, ball projections, softmax;
-* :mod:`tutorial_lib.core.partitions` -- ``same_partition`` and the contingency table;
+* :mod:`tutorial_lib.core.partitions` -- ``same_partition``, ``canonical_labels``, the contingency table;
 * :mod:`tutorial_lib.core.results` -- the :func:`~tutorial_lib.core.results.result` decorator
-  (frozen, identity-compared dataclasses with read-only arrays and a short repr).
+  (frozen, identity-compared dataclasses with read-only arrays and a short repr);
+* :mod:`tutorial_lib.core.progress` -- ``tqdm.auto`` bars and the joblib ``parallel_map``;
+* :mod:`tutorial_lib.core.threads` -- the reference-counted single-thread limit;
+* :mod:`tutorial_lib.core.geometry` -- nearest-center distances and bisectors (chapters 06, 07).
 """
-from . import numerics, partitions, results, validation  # noqa: F401
+# progress and threads (joblib, tqdm, threadpoolctl) load where they are used
+from . import geometry, numerics, partitions, results, validation  # noqa: F401
 
-__all__ = ["validation", "numerics", "partitions", "results"]
+__all__ = ["validation", "numerics", "partitions", "results", "progress", "threads", "geometry"]
