@@ -17,6 +17,9 @@ from hypothesis import strategies as st
 from oracles import exact_cvc_1d
 
 from tutorial_lib import bilevel as bl
+from tutorial_lib.bilevel.bl2 import _bisect_ray
+from tutorial_lib.bilevel.certificate import _certificate_directions
+from tutorial_lib.bilevel.lower import _make_lower
 from tutorial_lib.convex_clustering import knn_gaussian_weights, solve_cvc, uniform_weights
 from tutorial_lib.deviation import deviation
 from tutorial_lib.recovery import certified_interval, certified_radius, recovery_conditions
@@ -223,10 +226,10 @@ def test_certificate_bl2_tries_the_three_cheapest_constraint_directions():
     rep = recovery_conditions(X, labels, W)
     gamma = 0.5 * (rep.gamma_min + rep.gamma_max)
     space = bl.AttackSpace(3.0, "2")
-    lower, _ = bl._make_lower(X, gamma, W, space, 2, 1e-6, None)
+    lower, _ = _make_lower(X, gamma, W, space, 2, 1e-6, None)
     assert np.array_equal(lower.labels_ref, labels)
     cert = certified_radius(X, labels, W, gamma)
-    dirs = [d.ravel() / np.linalg.norm(d) for d in bl._certificate_directions(lower, space, cert, 3)]
+    dirs = [d.ravel() / np.linalg.norm(d) for d in _certificate_directions(lower, space, cert, 3)]
     for brk in cheapest_perturbations(X, labels, W, gamma, k=3):
         u = brk.eps.ravel() / np.linalg.norm(brk.eps)
         assert any(abs(u @ d) > 1 - 1e-9 for d in dirs)
@@ -729,14 +732,14 @@ def test_bisect_ray_returns_a_confirmed_point_past_the_bracket():
     """What the docstring says: the returned r is confirmed (U >= delta0 on the exact path) and is
     an upper bound on the ray's first crossing. Ray: x_3 moves down; the exact step is at t = 1
     (x_3 < 9 leaves its certified interval [9, 19], by hand), delta0 = 2."""
-    lower, _ = bl._make_lower(X1, G1, W1, bl.AttackSpace(12.0, "inf"), 2, 1e-6, None)
+    lower, _ = _make_lower(X1, G1, W1, bl.AttackSpace(12.0, "inf"), 2, 1e-6, None)
     make = lambda r: np.array([[0.0], [0.0], [-r], [0.0]])  # noqa: E731
-    r, conf, n_solves = bl._bisect_ray(lower, "delta", 2, make, 0.5, 2.0, 20, 12.0)
+    r, conf, n_solves = _bisect_ray(lower, "delta", 2, make, 0.5, 2.0, 20, 12.0)
     assert r is not None and conf.confirmed and n_solves >= 21
     assert deviation(exact_1d_labels(X1, G1), exact_1d_labels(X1 + make(r), G1), "delta") >= 2
     assert 1.0 < r < 1.0 + 1e-5
     # a bracket whose whole walk stays before the step finds nothing up to r_max
-    r, conf, _ = bl._bisect_ray(lower, "delta", 2, make, 0.1, 0.2, 0, 0.9)
+    r, conf, _ = _bisect_ray(lower, "delta", 2, make, 0.1, 0.2, 0, 0.9)
     assert r is None and conf is None
 
 

@@ -52,10 +52,10 @@ def test_every_module_parses_p_the_same_way():
         expected = check_p(spelling)
         assert convex_clustering._check_p(spelling) == expected
         assert recovery._check_p(spelling) == expected
-        assert bilevel._check_p(spelling) == expected
+        assert bilevel.confirm._check_p(spelling) == expected
         assert calmness.CVCModel(gamma=1.0, p=spelling).p == expected
     for bad, exc in ((3, ValueError), (1.5, ValueError), ("l2", TypeError)):
-        for parse in (convex_clustering._check_p, recovery._check_p, bilevel._check_p,
+        for parse in (convex_clustering._check_p, recovery._check_p, bilevel.confirm._check_p,
                       lambda p: calmness.CVCModel(gamma=1.0, p=p)):
             with pytest.raises(exc, match="p must"):
                 parse(bad)
