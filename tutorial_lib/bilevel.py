@@ -94,6 +94,7 @@ from .core.validation import (
     check_random_state,
     check_weight_matrix,
 )
+from .recovery.radius import _radius_parts
 
 __all__ = [
     "AttackSpace",
@@ -705,7 +706,7 @@ def certified_radius_in_space(X, labels, weights, gamma, space, p=2) -> SpaceRad
     if space.norm == "2":
         return SpaceRadius(fro.radius, "2", fro.binding, fro.binding_pair, fro.within_radii, fro.within_pairs,
                            fro.between_radii, fro.between_pairs, fro.radius, bool(M.all()))
-    parts = rec._radius_parts(X, labels, weights, gamma, p, "certified_radius_in_space")
+    parts = _radius_parts(X, labels, weights, gamma, p, "certified_radius_in_space")
     st, q = parts["st"], parts["q"]
     s = space.entry_scale(d)
     Mf = M.astype(float)
