@@ -46,7 +46,8 @@ def test_check_p_rejects_with_the_name(bad, exc):
 
 def test_every_module_parses_p_the_same_way():
     """One accepted set: the modules that took p in different spellings now agree."""
-    from tutorial_lib import bilevel, calmness, convex_clustering, recovery
+    from tutorial_lib import bilevel, calmness, convex_clustering
+    from tutorial_lib.recovery import conditions as recovery
 
     for spelling in ("inf", "Infinity", np.inf, 1, 2.0):
         expected = check_p(spelling)

@@ -205,7 +205,7 @@ def test_conditions_match_literal_reference(inst):
 
 def test_sparse_path_for_large_n_agrees(monkeypatch):
     """Above _DENSE_LIMIT points the weights stay sparse; force that path on a small case."""
-    import tutorial_lib.recovery as rec
+    import tutorial_lib.recovery.conditions as rec  # where _structure looks _DENSE_LIMIT up
 
     rng = np.random.default_rng(5)
     X, labels = blobs(rng, 3, 4, 2, 0.5)

@@ -10,6 +10,7 @@ import numpy as np
 from .. import recovery as _recovery
 from ..core.results import result
 from ..core.validation import check_data_matrix, check_labels
+from ..recovery.radius import _radius_parts
 from .space import AttackSpace
 
 
@@ -174,7 +175,7 @@ def certified_radius_in_space(X, labels, weights, gamma, space, p=2) -> SpaceRad
     if space.norm == "2":
         return SpaceRadius(fro.radius, "2", fro.binding, fro.binding_pair, fro.within_radii, fro.within_pairs,
                            fro.between_radii, fro.between_pairs, fro.radius, bool(M.all()))
-    parts = rec._radius_parts(X, labels, weights, gamma, p, "certified_radius_in_space")
+    parts = _radius_parts(X, labels, weights, gamma, p, "certified_radius_in_space")
     st, q = parts["st"], parts["q"]
     s = space.entry_scale(d)
     Mf = M.astype(float)
