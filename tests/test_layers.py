@@ -1,10 +1,16 @@
-"""Import graph of tutorial_lib (parsed with ast, nothing imported): layers and cycles.
+"""Import graph of tutorial_lib (parsed with ast, nothing imported): layers, cycles, views.
 
-Rules (issue 17):
-* ``tutorial_lib.core`` is the lowest layer: it imports nothing from the rest of the package.
-* No import cycle among the modules of tutorial_lib, counting imports inside functions too (a
-  lazy import that only dodges the import order is still a cycle). The cycles that exist today
-  are listed in ``KNOWN_CYCLES`` with the reason; a new one fails this test.
+Rules (issue 17, drawn in CONTRIBUTING.md):
+* Every module belongs to a layer (``LAYERS``, by top-level package). A module imports only from
+  its own package or from packages of *lower* layers; an import between two packages of one layer
+  needs a declared reason (``SAME_LAYER``). ``tutorial_lib.core`` is the lowest layer.
+* Imports inside functions count like top-level ones (a lazy import that only dodges the import
+  order is still an upward edge or a cycle).
+* No import cycle among the modules of tutorial_lib.
+* A chapter package's widget state functions live in its ``views`` module, which no other
+  submodule of the package imports; nothing below the widgets layer imports ipywidgets,
+  matplotlib or IPython.
+* Modules stay a few hundred lines (``MAX_LINES``), with the exceptions listed and why.
 """
 import ast
 from pathlib import Path
@@ -14,9 +20,28 @@ import tutorial_lib
 ROOT = Path(tutorial_lib.__file__).resolve().parent
 PKG = "tutorial_lib"
 
-# strongly connected components of the import graph that exist today; remove an entry when the
-# cycle is broken (layering the chapter modules is issue 17, item 1)
-KNOWN_CYCLES = []
+# bottom to top; a module's layer is that of its top-level package ("core", "recovery", ...)
+LAYERS = [
+    ("core", {"core"}),
+    ("data", {"datasets", "network", "warmup"}),
+    ("engine", {"convex_clustering"}),
+    ("theory", {"recovery", "calmness", "deviation"}),
+    ("attacks", {"bilevel", "clustr", "kmeans_attack"}),
+    ("widgets", {"widgets"}),
+    ("checks", {"checks"}),
+    ("tools", {"authoring", "grade"}),
+]
+# imports between two packages of the same layer: (importer, imported) -> reason
+SAME_LAYER = {
+    ("kmeans_attack", "clustr"): "chapter 07 reuses ClusTR's models and radius (lesson 07 compares them)",
+}
+# third-party packages that only the widgets layer and above may import
+UI_PACKAGES = {"ipywidgets", "matplotlib", "IPython"}
+MAX_LINES = 900
+# modules longer than MAX_LINES: name -> reason
+LONG_MODULES = {
+    "checks._core": "the check engine: question kinds, results store and rendering share private state",
+}
 
 
 def _module_name(path):
@@ -109,14 +134,54 @@ def _sccs(graph):
     return out
 
 
+def _top(module):
+    return module.split(".")[0]
+
+
+def _layer_of():
+    return {pkg: rank for rank, (_, pkgs) in enumerate(LAYERS) for pkg in pkgs}
+
+
+def package_edges(graph=None):
+    """Top-level package -> the other top-level packages its modules import."""
+    graph = import_graph() if graph is None else graph
+    out = {}
+    for mod, deps in graph.items():
+        if mod:
+            out.setdefault(_top(mod), set()).update(_top(d) for d in deps if _top(d) != _top(mod))
+    return out
+
+
 def test_the_parser_sees_known_edges():
-    """The graph is not vacuous: edges we know exist are found (top-level and lazy)."""
-    g = import_graph()
-    assert "core.validation" in g["recovery.conditions"]
-    assert "core.numerics" in g["recovery.conditions"]
-    assert "convex_clustering" in g["recovery.views"]
+    """The graph is not vacuous: edges we know exist are found (top-level and inside functions)."""
+    g, pkg = import_graph(), package_edges()
+    assert {"convex_clustering", "core"} <= pkg["recovery"]
+    assert "checks" in pkg["grade"]
+    assert "network" in pkg["kmeans_attack"]
+    assert "bilevel" in pkg["checks"]  # imported inside a function of checks.ch05
     assert "checks._plain" in g["checks._core"]
-    assert "checks" in g["checks.ch02"] or "checks._core" in g["checks.ch02"]
+
+
+def test_every_module_has_a_layer():
+    layer = _layer_of()
+    missing = sorted({_top(m) for m in import_graph() if m and _top(m) not in layer})
+    assert not missing, f"modules without a layer (add them to LAYERS and CONTRIBUTING.md): {missing}"
+
+
+def test_imports_go_down_the_layers():
+    layer, names = _layer_of(), [name for name, _ in LAYERS]
+    bad = []
+    for src, deps in package_edges().items():
+        for dst in deps:
+            if layer[dst] > layer[src] or (layer[dst] == layer[src] and (src, dst) not in SAME_LAYER):
+                bad.append(f"{src} ({names[layer[src]]}) imports {dst} ({names[layer[dst]]})")
+    assert not bad, "imports against the layers: " + "; ".join(sorted(bad))
+
+
+def test_same_layer_exceptions_are_used():
+    pkg = package_edges()
+    unused = [edge for edge in SAME_LAYER if edge[1] not in pkg.get(edge[0], set())]
+    assert not unused, f"SAME_LAYER lists edges that no longer exist: {unused}"
 
 
 def test_core_imports_nothing_from_the_rest():
@@ -128,10 +193,45 @@ def test_core_imports_nothing_from_the_rest():
         assert not outside, f"tutorial_lib.{m} imports {sorted(outside)} from above the core layer"
 
 
-def test_no_new_import_cycle():
-    cycles = [c for c in _sccs(import_graph()) if len(c) > 1]
-    for c in cycles:
-        assert any(c <= known for known in KNOWN_CYCLES), f"new import cycle among {sorted(c)}"
+def test_no_import_cycle():
+    cycles = [sorted(c) for c in _sccs(import_graph()) if len(c) > 1]
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def test_views_are_imported_only_by_their_package_init():
+    g = import_graph()
+    views = {m for m in g if m.endswith(".views")}
+    for mod, deps in g.items():
+        for v in views & deps:
+            package = v.rsplit(".", 1)[0]
+            assert mod == package or _top(mod) != _top(v), f"tutorial_lib.{mod} imports the widget state {v}"
+
+
+def _third_party(path):
+    tops = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            tops |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            tops.add(node.module.split(".")[0])
+    return tops
+
+
+def test_no_user_interface_below_the_widgets_layer():
+    layer, widgets = _layer_of(), _layer_of()["widgets"]
+    for name, path in _modules().items():
+        if name and layer.get(_top(name), widgets) < widgets:
+            ui = _third_party(path) & UI_PACKAGES
+            assert not ui, f"tutorial_lib.{name} imports {sorted(ui)} (only widgets and above may)"
+
+
+def test_modules_are_a_few_hundred_lines():
+    long = {}
+    for name, path in _modules().items():
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_LINES and name not in LONG_MODULES:
+            long[name] = lines
+    assert not long, f"split these modules by job (or list them in LONG_MODULES with a reason): {long}"
 
 
 def test_scc_finder_finds_a_cycle():

@@ -92,12 +92,6 @@ The package, by job (each submodule imports only from those listed above it; non
     :func:`sweep` (:class:`SweepTable`) and :func:`experiment_setting` (:class:`ExperimentSetting`).
 ``views``
     Widget state: :func:`move_limits` and :func:`preview_move`.
-
-Every public name is re-exported here:
-
->>> from tutorial_lib import bilevel as bl
->>> bl.solve_bl2 is bl.bl2.solve_bl2, bl.AttackSpace.__module__
-(True, 'tutorial_lib.bilevel.space')
 """
 from __future__ import annotations
 
