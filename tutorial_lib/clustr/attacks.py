@@ -8,7 +8,7 @@ from dataclasses import field
 
 import numpy as np
 
-from ..core.numerics import project_l2_ball, project_linf_ball
+from ..core.numerics import project_l2_ball, project_linf_ball, softmax
 from ..core.results import result
 from ..core.threads import single_threaded
 from ..core.validation import (
@@ -74,15 +74,13 @@ def _soft_objective(model, X, y, dtype):
     yi = np.searchsorted(classes, y)
     s = 1.0 / (2.0 * model.sigma2)
     logits = (-s * _sq_dists(F, C)).astype(dtype)
-    logits -= logits.max(axis=1, keepdims=True)
-    w = np.exp(logits)
+    q = softmax(logits, axis=1)  # over centres
     onehot = (cls[:, None] == classes[None, :]).astype(dtype)
-    p = (w @ onehot) / w.sum(axis=1, keepdims=True)
+    p = q @ onehot
     p_y = p[np.arange(len(y)), yi]
     with np.errstate(divide="ignore"):
         loss = -np.log(p_y)
     # d(-log p_y)/d logit_j = q_j - [class(j) = y] q_j / p_y, q = softmax over centres
-    q = w / w.sum(axis=1, keepdims=True)
     own = cls[None, :] == y[:, None]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         g_logit = q - np.where(own, q / p_y[:, None], 0.0)

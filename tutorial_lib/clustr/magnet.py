@@ -8,6 +8,7 @@ from dataclasses import field
 
 import numpy as np
 
+from ..core.numerics import log_softmax, softmax
 from ..core.results import result
 from ..core.validation import (
     check_data_matrix,
@@ -86,11 +87,10 @@ def magnet_loss(features, labels, centers, center_classes, alpha=1.0, sigma=None
     else:
         sigma2 = check_positive(sigma, "sigma") ** 2
     s = 1.0 / (2.0 * sigma2)
-    logits = np.where(same, -np.inf, -s * d2)
-    top = logits.max(axis=1, keepdims=True)
-    w = np.exp(logits - top)
-    lse = np.log(w.sum(axis=1)) + top[:, 0]
-    w /= w.sum(axis=1, keepdims=True)
+    logits = np.where(same, -np.inf, -s * d2)  # own-class centres masked: weight 0
+    w = softmax(logits, axis=1)
+    # log sum_j e^{logit_j} = logit_k - log_softmax(logit)_k for any k; taken at the row maximum
+    lse = logits.max(axis=1) - log_softmax(logits, axis=1).max(axis=1)
     ell = alpha + s * D + lse
     active = ell > 0
     loss = float(np.mean(np.where(active, ell, 0.0)))
@@ -127,11 +127,8 @@ def magnet_probabilities(features, centers, center_classes, sigma2, classes=None
     sigma2 = check_positive(sigma2, "sigma2")
     classes = np.unique(cls) if classes is None else check_labels(classes, "classes")
     logits = -_sq_dists(F, C) / (2.0 * sigma2)
-    logits -= logits.max(axis=1, keepdims=True)
-    w = np.exp(logits)
     onehot = (cls[:, None] == classes[None, :]).astype(float)
-    p = w @ onehot
-    return p / w.sum(axis=1, keepdims=True)
+    return softmax(logits, axis=1) @ onehot
 
 
 def fit_centers(features, labels, n_clusters=1, random_state=None):
