@@ -22,8 +22,6 @@ from hypothesis import strategies as st
 
 from tutorial_lib.clustr import (
     CentroidClassifier,
-    _hard_objective,
-    _soft_objective,
     box_grid,
     certified_accuracy,
     exact_flip_distance_2d,
@@ -48,6 +46,7 @@ from tutorial_lib.clustr import (
     train_magnet,
     two_nearest_radius,
 )
+from tutorial_lib.clustr.attacks import _hard_objective, _soft_objective
 from tutorial_lib.network import MLP
 
 
