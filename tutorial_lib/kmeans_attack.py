@@ -45,7 +45,8 @@ from sklearn.metrics import normalized_mutual_info_score
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .clustr.radius import _bisector_terms, _sq_dists
+from .core.geometry import bisector_terms as _bisector_terms
+from .core.geometry import sq_dists as _sq_dists
 from .core.numerics import log_softmax, project_l2_ball, project_linf_ball
 from .core.partitions import contingency
 from .core.progress import progress

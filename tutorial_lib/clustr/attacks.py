@@ -8,6 +8,7 @@ from dataclasses import field
 
 import numpy as np
 
+from ..core.geometry import sq_dists
 from ..core.numerics import project_l2_ball, project_linf_ball, softmax
 from ..core.results import result
 from ..core.threads import single_threaded
@@ -21,7 +22,7 @@ from ..core.validation import (
     check_random_state,
 )
 from .classifier import CentroidClassifier
-from .radius import _margin_matrix, _sq_dists
+from .radius import _margin_matrix
 
 
 @result
@@ -62,7 +63,7 @@ def _hard_objective(model, X, y):
     # d m / d f = (mu_k - mu_j) / ||mu_j - mu_k||
     gF = (C[k] - C[j]) / gap[rows, j][:, None]
     gX = model.net.backward(-gF)
-    fooled = cls[np.argmin(_sq_dists(F, C), axis=1)] != y
+    fooled = cls[np.argmin(sq_dists(F, C), axis=1)] != y
     return -m, gX, fooled
 
 
@@ -73,7 +74,7 @@ def _soft_objective(model, X, y, dtype):
     classes = np.unique(cls)
     yi = np.searchsorted(classes, y)
     s = 1.0 / (2.0 * model.sigma2)
-    logits = (-s * _sq_dists(F, C)).astype(dtype)
+    logits = (-s * sq_dists(F, C)).astype(dtype)
     q = softmax(logits, axis=1)  # over centres
     onehot = (cls[:, None] == classes[None, :]).astype(dtype)
     p = q @ onehot

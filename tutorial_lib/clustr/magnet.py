@@ -8,6 +8,7 @@ from dataclasses import field
 
 import numpy as np
 
+from ..core.geometry import sq_dists
 from ..core.numerics import log_softmax, softmax
 from ..core.results import result
 from ..core.validation import (
@@ -18,7 +19,7 @@ from ..core.validation import (
     check_positive,
     check_random_state,
 )
-from .radius import _check_centers, _gram_sq_dists, _sq_dists
+from .radius import _check_centers, _gram_sq_dists
 
 
 @result
@@ -126,7 +127,7 @@ def magnet_probabilities(features, centers, center_classes, sigma2, classes=None
     F, C, cls = _check_centers(features, centers, center_classes)
     sigma2 = check_positive(sigma2, "sigma2")
     classes = np.unique(cls) if classes is None else check_labels(classes, "classes")
-    logits = -_sq_dists(F, C) / (2.0 * sigma2)
+    logits = -sq_dists(F, C) / (2.0 * sigma2)
     onehot = (cls[:, None] == classes[None, :]).astype(float)
     return softmax(logits, axis=1) @ onehot
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.geometry import bisector_terms, sq_dists
 from ..core.validation import check_data_matrix, check_finite_array, check_labels, check_positive
 
 
@@ -26,70 +27,29 @@ def _check_centers(features, centers, center_classes):
     return F, C, cls
 
 
-# Distances are computed from differences, never from the expansion ||f||^2 - 2 f.c + ||c||^2:
-# the expansion loses every digit when features and centres sit far from the origin (offset 1e7:
-# radii off by a factor of 100 and more), the differences keep full relative precision.
-_CHUNK = 1 << 21  # floats per (rows x centres x dims) block, bounds the temporary memory
-
-
-def _row_blocks(n_rows, per_row):
-    step = max(1, _CHUNK // max(1, per_row))
-    for start in range(0, n_rows, step):
-        yield slice(start, min(n_rows, start + step))
-
-
-def _sq_dists(F, C):
-    """``(n, m)`` squared distances ``||f_i - c_j||^2`` summed from the differences ``f_i - c_j``
-    (``scipy.spatial.distance.cdist``, which forms the differences in compiled code)."""
-    from scipy.spatial.distance import cdist
-
-    return cdist(np.asarray(F, dtype=float), np.asarray(C, dtype=float), "sqeuclidean")
-
-
+# Distances and bisector terms come from core.geometry (difference form, shared with chapter 07):
+# the expansion ||f||^2 - 2 f.c + ||c||^2 loses every digit far from the origin. _gram_sq_dists is the
+# one exception (training only, see its docstring).
 def _gram_sq_dists(F, C):
     """Squared distances by the expansion ``||f||^2 - 2 f.c + ||c||^2`` (one matrix product).
 
     Used only inside Magnet *training* (loss and sigma^2), where features sit near the origin and
     speed matters; it is also the computation the cached weights were trained with, so retraining
     reproduces them with unchanged numerics. Certificates, predictions and attacks use
-    :func:`_sq_dists` / :func:`_bisector_terms`.
+    :func:`tutorial_lib.core.geometry.sq_dists` / :func:`~tutorial_lib.core.geometry.bisector_terms`.
     """
     d2 = (F**2).sum(1)[:, None] - 2.0 * F @ C.T + (C**2).sum(1)[None, :]
     return np.maximum(d2, 0.0)
-
-
-def _bisector_terms(F, C, k, dual_ord=2):
-    """Numerators and normaliser of the distances from ``F[i]`` to the bisectors of ``C[k[i]]`` and every ``C[j]``.
-
-    Returns ``(num, gap)``, both ``(n, m)``, with
-
-    .. math:: \\mathrm{num}_{ij} = \\|\\mu_j-\\mu_k\\|^2 - 2\\,(f_i-\\mu_k)^\\top(\\mu_j-\\mu_k)
-              = \\|f_i-\\mu_j\\|^2 - \\|f_i-\\mu_k\\|^2, \\qquad \\mathrm{gap}_{ij} = \\|\\mu_j-\\mu_k\\|_{q},
-
-    computed from the differences ``f_i - mu_k`` and ``mu_j - mu_k`` (numerically stable far from the
-    origin). ``num / (2 gap)`` is the distance from ``f_i`` to the bisecting hyperplane measured in the
-    norm dual to ``q``: ``dual_ord=2`` gives Euclidean distances (l2 perturbations), ``dual_ord=1``
-    l-infinity distances (l-infinity perturbations: ``delta . d <= ||delta||_inf ||d||_1``).
-    """
-    n, m = F.shape[0], C.shape[0]
-    num, gap = np.empty((n, m)), np.empty((n, m))
-    for rows in _row_blocks(n, C.size):
-        Ck = C[k[rows]]
-        G = F[rows] - Ck                       # f - mu_k
-        D = C[None, :, :] - Ck[:, None, :]     # mu_j - mu_k
-        num[rows] = np.einsum("bmd,bmd->bm", D, D) - 2.0 * np.einsum("bmd,bd->bm", D, G)
-        gap[rows] = np.abs(D).sum(axis=2) if dual_ord == 1 else np.sqrt(np.einsum("bmd,bmd->bm", D, D))
-    return num, gap
 
 
 def _margin_matrix(F, C, cls, c, dual_ord=2):
     """Distances from each ``F[i]`` to the bisectors between its nearest centre ``k`` of class ``c[i]`` and
     every centre of another class (``inf`` for centres of class ``c[i]``; 0 for an other-class centre that
     coincides with ``mu_k``). Returns ``(ratio, k, gap)`` (``gap[i, j] = ||mu_j - mu_k||``)."""
-    d2 = _sq_dists(F, C)
+    d2 = sq_dists(F, C)
     same = cls[None, :] == c[:, None]
     k = np.argmin(np.where(same, d2, np.inf), axis=1)
-    num, gap = _bisector_terms(F, C, k, dual_ord)
+    num, gap = bisector_terms(F, C, k, dual_ord)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = num / (2.0 * gap)
     ratio = np.where(same, np.inf, np.where(gap == 0, 0.0, ratio))
@@ -109,7 +69,7 @@ def nearest_center_predict(features, centers, center_classes):
     [1, 0]
     """
     F, C, cls = _check_centers(features, centers, center_classes)
-    return cls[np.argmin(_sq_dists(F, C), axis=1)]
+    return cls[np.argmin(sq_dists(F, C), axis=1)]
 
 
 def feature_margin(features, centers, center_classes, labels=None):
@@ -141,7 +101,7 @@ def feature_margin(features, centers, center_classes, labels=None):
     """
     F, C, cls = _check_centers(features, centers, center_classes)
     if labels is None:
-        c = cls[np.argmin(_sq_dists(F, C), axis=1)]
+        c = cls[np.argmin(sq_dists(F, C), axis=1)]
     else:
         c = check_labels(labels, "labels", n_samples=F.shape[0])
         missing = np.setdiff1d(np.unique(c), cls)
@@ -207,12 +167,12 @@ def two_nearest_radius(features, centers, center_classes, lipschitz):
     """
     lipschitz = check_positive(lipschitz, "lipschitz")
     F, C, cls = _check_centers(features, centers, center_classes)
-    d2 = _sq_dists(F, C)
+    d2 = sq_dists(F, C)
     rows = np.arange(F.shape[0])
     k = np.argmin(d2, axis=1)
     other = cls[None, :] != cls[k][:, None]
     j = np.argmin(np.where(other, d2, np.inf), axis=1)
-    num, gap = _bisector_terms(F, C, k)
+    num, gap = bisector_terms(F, C, k)
     num, gap = num[rows, j], gap[rows, j]
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(gap > 0, num / (2.0 * gap), 0.0)
