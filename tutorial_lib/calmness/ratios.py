@@ -3,8 +3,7 @@
 Section 2.2 and Definition 2 of Zheng & Li measured on a sample: :class:`PerturbedData` with its
 solution and decision maps, random unit directions (:func:`random_directions`), the ratios along
 them (:func:`calmness_ratios`) and their largest value (:func:`empirical_calmness_modulus`), a lower
-estimate of the calmness modulus. Also the private input checks that :mod:`.models` and
-:mod:`.views` share.
+estimate of the calmness modulus. Also the private input checks that :mod:`.models` reuses.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The deviation functions by kind: Nchg by the best matching of clusters, :func:`deviation` and :func:`all_deviations`.
+"""Deviation functions by kind (``KINDS``): :func:`deviation`, :func:`all_deviations`, and Nchg.
 
-``KINDS`` names them: the delta-measure, 1 - RI, 1 - ARI, 1 - NMI and Nchg, the matched number of
-changed points (:func:`best_matching`, Hungarian algorithm on the contingency table).
+The kinds are the delta-measure, 1 - RI, 1 - ARI, 1 - NMI and Nchg, the matched number of changed
+points (:func:`best_matching`, Hungarian algorithm on the contingency table; :func:`changed_points`).
 """
 from __future__ import annotations
 
