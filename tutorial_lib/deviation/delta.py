@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.metrics.cluster import contingency_matrix
 
 from ..core.validation import check_labels
 
@@ -23,11 +22,6 @@ def _label_pair(labels_ref, labels_new):
     ref = check_labels(labels_ref, "labels_ref")
     new = check_labels(labels_new, "labels_new", n_samples=ref.shape[0])
     return ref, new
-
-
-def _contingency(ref, new):
-    """Sparse contingency table (CSR, int64) of two validated label vectors."""
-    return contingency_matrix(ref, new, sparse=True).astype(np.int64)
 
 
 # --------------------------------------------------------------------------------------------
