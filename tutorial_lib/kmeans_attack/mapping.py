@@ -217,5 +217,5 @@ class MappedKMeans:
 
 def _nearest(X, C):
     # distances from differences (chapter 06's stable helper), so that far-from-origin data and the
-    # white-box certificate below agree with the decision
+    # white-box certificate (whitebox.py) agree with the decision
     return np.argmin(_sq_dists(X, C), axis=1).astype(np.int64)
