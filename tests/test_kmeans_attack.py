@@ -23,7 +23,6 @@ from tutorial_lib.kmeans_attack import (
     MappedKMeans,
     NetworkSurrogate,
     TransferAttack,
-    _margin_hinge,
     adversarial_kmeans,
     cluster_accuracy,
     cluster_mapping,
@@ -34,6 +33,7 @@ from tutorial_lib.kmeans_attack import (
     transfer_attack,
     transfer_report,
 )
+from tutorial_lib.kmeans_attack.defence import _margin_hinge
 
 HYP = settings(deadline=None, max_examples=40)
 
