@@ -18,7 +18,7 @@ Solvers (chosen automatically by :func:`solve_cvc`):
   linear function and CVC into isotonic regression of ``x_(i) - gamma*c*(2i - n - 1)``
   (lesson 02). Exact, :math:`O(n\log n)`.
 * ``"fast"`` (the default for ``d > 1`` or non-constant weights): the ADMM below plus the
-  *fusion polish* of :mod:`tutorial_lib._cvc_fast` for ``p = 2``: the partition ADMM's split
+  *fusion polish* of :mod:`tutorial_lib.convex_clustering.fast` for ``p = 2``: the partition ADMM's split
   variable fuses is solved exactly as a reduced problem on the cluster centroids (damped
   Newton, clusters that meet are merged as in CCMM, Touw, Groenen & Terada 2024), and lifted
   back with exact fusions, exact between-cluster subgradients and within-cluster multipliers
@@ -70,7 +70,21 @@ from scipy.optimize import isotonic_regression
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from ._cvc_core import (
+from ..core.numerics import check_p
+from ..core.partitions import canonical_labels
+from ..core.progress import progress
+from ..core.results import result
+from ..core.validation import (
+    check_choice,
+    check_data_matrix,
+    check_finite_array,
+    check_int,
+    check_positive,
+    check_real_array,
+    check_weight_matrix,
+)
+from .fast import fast_admm
+from .kernels import (
     EdgeOperator,
     components,
     fro,
@@ -80,20 +94,6 @@ from ._cvc_core import (
     prox_norm,
     rownorm,
     spd_lu,
-)
-from ._cvc_fast import fast_admm
-from .core.numerics import check_p
-from .core.partitions import canonical_labels
-from .core.progress import progress
-from .core.results import result
-from .core.validation import (
-    check_choice,
-    check_data_matrix,
-    check_finite_array,
-    check_int,
-    check_positive,
-    check_real_array,
-    check_weight_matrix,
 )
 
 __all__ = [
@@ -120,7 +120,7 @@ __all__ = [
 _check_p = check_p  # one parser for the package (tutorial_lib.core.numerics)
 
 
-# the kernels live in _cvc_core (shared by the engines); these names are kept for old callers
+# the kernels live in .kernels (shared by the engines); these names are kept for old callers
 _rownorm = rownorm
 _project_l1_rows = project_l1_rows
 _project_dual_ball = project_dual_ball
@@ -795,7 +795,7 @@ _fro = fro
 
 
 def _admm(X, gamma, g, p, tol, max_iter, Y0, Lam0, sigma0):
-    """The reference ADMM: the loop of :func:`tutorial_lib._cvc_fast.fast_admm` without the
+    """The reference ADMM: the loop of :func:`tutorial_lib.convex_clustering.fast.fast_admm` without the
     fusion polish, with the sparse LU of ``I + sigma L`` (or the closed form)."""
     ops = EdgeOperator(X.shape[0], g.i, g.j)
     Y, Lam, it, kkt, gap, conv, sigma, _ = fast_admm(
