@@ -43,7 +43,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
-import tutorial_lib.convex_clustering as _cc  # noqa: E402
+import tutorial_lib.convex_clustering.graph as _cc  # noqa: E402
 from tutorial_lib.convex_clustering import (  # noqa: E402
     clusterpath,
     cvc_objective,

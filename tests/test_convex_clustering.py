@@ -477,7 +477,7 @@ def test_convergence_test_is_translation_and_scale_invariant(scale):
 
 # ---------------------------------------------------------------- graph / factorisation cache
 def test_graph_cache_never_serves_stale_or_unvalidated_weights():
-    import tutorial_lib.convex_clustering as cc
+    import tutorial_lib.convex_clustering.graph as cc
 
     rng = np.random.default_rng(12)
     X = _blobs(rng, 20, 2)
@@ -508,7 +508,7 @@ def test_graph_cache_never_serves_stale_or_unvalidated_weights():
 
 
 def test_path_results_do_not_depend_on_the_cache():
-    import tutorial_lib.convex_clustering as cc
+    import tutorial_lib.convex_clustering.graph as cc
 
     rng = np.random.default_rng(13)
     X = _blobs(rng, 25, 3)
@@ -523,7 +523,7 @@ def test_path_results_do_not_depend_on_the_cache():
 def test_cache_is_safe_under_threads():
     from concurrent.futures import ThreadPoolExecutor
 
-    import tutorial_lib.convex_clustering as cc
+    import tutorial_lib.convex_clustering.graph as cc
 
     rng = np.random.default_rng(14)
     X = _blobs(rng, 25, 2)

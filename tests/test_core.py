@@ -46,7 +46,8 @@ def test_check_p_rejects_with_the_name(bad, exc):
 
 def test_every_module_parses_p_the_same_way():
     """One accepted set: the modules that took p in different spellings now agree."""
-    from tutorial_lib import bilevel, calmness, convex_clustering
+    from tutorial_lib import bilevel, calmness
+    from tutorial_lib.convex_clustering import solve as convex_clustering  # where its _check_p lives
     from tutorial_lib.recovery import conditions as recovery
 
     for spelling in ("inf", "Infinity", np.inf, 1, 2.0):
@@ -201,7 +202,7 @@ def _knn_edges_loop(X, k):
 
 @pytest.mark.parametrize("duplicates", [False, True])
 def test_knn_edges_same_as_the_loop(duplicates):
-    from tutorial_lib.convex_clustering import _sq_knn_distances
+    from tutorial_lib.convex_clustering.weights import _sq_knn_distances
 
     rng = np.random.default_rng(4)
     X = rng.normal(size=(40, 3))

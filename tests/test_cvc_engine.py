@@ -22,8 +22,8 @@ from test_convex_clustering import _cvxpy_solve as _cvxpy
 from test_convex_clustering import _edges
 from test_convex_clustering import _objective as _primal
 
-from tutorial_lib._cvc_core import project_l1_rows
 from tutorial_lib.convex_clustering import clusterpath, knn_gaussian_weights, solve_cvc, uniform_weights
+from tutorial_lib.convex_clustering.kernels import project_l1_rows
 
 cp = pytest.importorskip("cvxpy")
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.linalg import splu
 
-from .core.numerics import project_l1_ball
+from ..core.numerics import project_l1_ball
 
 __all__ = [
     "spd_lu",

@@ -20,7 +20,7 @@ ADMM on the edge splitting, as the reference engine, plus a *fusion polish* for 
    still needs while staying in their dual balls: the projection of ADMM's multipliers onto
    that set, by a semismooth Newton method on node potentials (:func:`_within_flows`).
 4. The lifted pair is accepted only if its own certificate (KKT residual and duality gap of
-   multipliers rescaled into the dual ball, :func:`tutorial_lib._cvc_core.certificate`) meets
+   multipliers rescaled into the dual ball, :func:`tutorial_lib.convex_clustering.kernels.certificate`) meets
    the tolerance. A wrong partition (a cluster that should split, say) cannot pass: the flow it
    needs does not fit in the dual balls, a stationarity residual remains, and ADMM goes on.
 
@@ -37,7 +37,7 @@ So the polish changes how fast a certified answer is found, never what is certif
 "fusions shrink the problem" idea is that of CCMM (Touw, Groenen & Terada 2024); the lifting
 of the dual certificate is ours. Engineering of the ADMM loop: a dense Cholesky factor of
 ``I + sigma L`` for ``n <= 300``, cached sparse LU factors without pivoting otherwise
-(:func:`tutorial_lib._cvc_core.spd_lu`), over-relaxation, and residual balancing restricted to
+(:func:`tutorial_lib.convex_clustering.kernels.spd_lu`), over-relaxation, and residual balancing restricted to
 powers of two of a base penalty (so factorisations are reused across a path). With
 ``use_polish=False`` the loop is the reference ADMM of ``solve_cvc(method="admm")``.
 """
@@ -48,7 +48,8 @@ import scipy.sparse as sp
 from scipy.linalg.lapack import dposv, dpotrf, dpotrs
 from scipy.sparse.csgraph import connected_components
 
-from ._cvc_core import (
+from ..core.partitions import canonical_labels
+from .kernels import (
     balanced_penalty,
     certificate,
     components,
@@ -59,7 +60,6 @@ from ._cvc_core import (
     rownorm,
     spd_lu,
 )
-from .core.partitions import canonical_labels
 
 _ALPHA, _MU, _TAU = 1.6, 10.0, 2.0
 _MERGE_REL, _STALL_REL, _MAX_MERGES = 1e-9, 1e-4, 8  # reduced Newton: fusing centroids that meet
