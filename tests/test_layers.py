@@ -32,9 +32,7 @@ LAYERS = [
     ("tools", {"authoring", "grade"}),
 ]
 # imports between two packages of the same layer: (importer, imported) -> reason
-SAME_LAYER = {
-    ("kmeans_attack", "clustr"): "chapter 07 reuses ClusTR's models and radius (lesson 07 compares them)",
-}
+SAME_LAYER: dict = {}  # none today: what chapters 06 and 07 share (nearest-center geometry) is in core
 # third-party packages that only the widgets layer and above may import
 UI_PACKAGES = {"ipywidgets", "matplotlib", "IPython"}
 MAX_LINES = 900
