@@ -6,7 +6,7 @@ import numpy as np
 from ..core.progress import progress
 from ..core.threads import one_thread
 from ..core.validation import check_data_matrix, check_int, check_positive, check_random_state
-from ..network import MLP, Adam
+from ..network import MLP, Adam, shuffled_batches
 
 
 class Autoencoder:
@@ -90,9 +90,8 @@ class Autoencoder:
         losses = []
         for _ in progress(range(epochs), desc="autoencoder", show=show_progress):
             hook = extra_loss(self, X) if extra_loss is not None else None
-            order, total = rng.permutation(X.shape[0]), 0.0
-            for start in range(0, X.shape[0], batch_size):
-                idx = order[start:start + batch_size]
+            total = 0.0
+            for idx in shuffled_batches(X.shape[0], batch_size, rng):  # the loop train_cross_entropy uses
                 Z = self.encoder.forward(Xs[idx])
                 diff = self.decoder.forward(Z) - Xs[idx]
                 loss = float(np.mean(diff**2))
