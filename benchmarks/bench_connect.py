@@ -10,20 +10,19 @@ call is timed with each union-find, side by side:
 
 * baseline, ``handwritten``: an array ``parent`` with path halving (the ``_find`` helper the
   library used before; kept here);
-* ``DisjointSet``: ``scipy.cluster.hierarchy.DisjointSet`` (``merge`` / ``ds[x]``), what the
-  library uses now (whole call 0.92-1.07x the baseline's time in two runs of 15 repeats,
-  December 2026; the switch was to be made if it cost at most about 10%).
+* ``DisjointSet``: the library's own step, ``weights._merge_round``
+  (``scipy.cluster.hierarchy.DisjointSet``), what the library uses now (whole call 0.92-1.07x
+  the baseline's time in two runs of 15 repeats, December 2026; the switch was to be made if it cost at most about 10%).
 
-Both run inside one copy of the Boruvka driver (:func:`bridges`, the library's loop with the
-union-find step passed in) patched into the library call; the weight matrices of both, and of the
-library's own ``knn_gaussian_weights``, must be identical (asserted), so the copy cannot drift
-from the library unnoticed. Cases: n = 20,000 points in many small separated blobs (thousands of
-kNN components), n = 20,000 uniform points with one neighbour (about 6,000 components, several
-rounds), and a moderate n = 2,000 case with 20 components. Timings: wall-clock medians, the two
-candidates called in alternation (the machine is shared: only side-by-side ratios mean
-something); the union-find step alone is timed too, and the "implied ratio" is the whole-call
-ratio that exchanging only that step gives (the rest of the call is the same code). Native
-thread pools are limited to one thread, as in the tests and notebooks.
+Both run inside the library's own Boruvka driver: the benchmark patches only the merge step
+``weights._merge_round`` (the rest of the call is the same code); the weight matrices of both, and
+of the unpatched ``knn_gaussian_weights``, must be identical (asserted). Cases: n = 20,000 points in
+many small separated blobs (thousands of kNN components), n = 20,000 uniform points with one
+neighbour (about 6,000 components, several rounds), and a moderate n = 2,000 case with 20
+components. Timings: wall-clock medians, the two candidates called in alternation (the machine is
+shared: only side-by-side ratios mean something); the union-find step alone is timed too, and the
+"implied ratio" is the whole-call ratio that exchanging only that step gives (the rest of the call
+is the same code). Native thread pools are limited to one thread, as in the tests and notebooks.
 """
 from __future__ import annotations
 
@@ -37,7 +36,6 @@ import time  # noqa: E402
 from unittest import mock  # noqa: E402
 
 import numpy as np  # noqa: E402
-from scipy.cluster.hierarchy import DisjointSet  # noqa: E402
 from scipy.sparse.csgraph import connected_components  # noqa: E402
 
 from tutorial_lib.convex_clustering import knn_gaussian_weights  # noqa: E402
@@ -67,69 +65,21 @@ def union_handwritten(n_comp, comp, best_d, best_i, best_j):
     return extra_r, extra_c, comp
 
 
-def union_disjointset(n_comp, comp, best_d, best_i, best_j):
-    """One round's merges with ``scipy.cluster.hierarchy.DisjointSet``."""
-    extra_r, extra_c = [], []
-    ds = DisjointSet(range(n_comp))
-    for c in np.argsort(best_d, kind="stable"):
-        i, j = best_i[c], best_j[c]
-        if ds.merge(int(comp[i]), int(comp[j])):
-            extra_r.append(i)
-            extra_c.append(j)
-    comp = np.array([ds[c] for c in range(n_comp)])[comp]
-    return extra_r, extra_c, comp
-
-
-UNIONS = {"handwritten": union_handwritten, "DisjointSet": union_disjointset}
+UNIONS = {"handwritten": union_handwritten, "DisjointSet": _weights._merge_round}
 _STEP_TIME = {name: 0.0 for name in UNIONS}
 
 
-# ---------------------------------------------------------------- the Boruvka driver (library copy)
-def bridges(X, comp, nn, *, union):
-    """``weights._bridges`` with the union-find step ``UNIONS[union]`` (timed on its own)."""
-    from sklearn.neighbors import KDTree
-
-    _offer, k_max = _weights._offer, _weights._BRIDGE_K_MAX
+def timed_step(union):
+    """``UNIONS[union]`` with its time added to ``_STEP_TIME[union]``."""
     step = UNIONS[union]
-    n = X.shape[0]
-    comp = np.asarray(comp).copy()
-    extra_r, extra_c = [], []
-    while True:
-        comp = np.unique(comp, return_inverse=True)[1].ravel()
-        n_comp = int(comp.max()) + 1
-        if n_comp == 1:
-            break
-        best_d = np.full(n_comp, np.inf)
-        best_i = np.full(n_comp, -1)
-        best_j = np.full(n_comp, -1)
-        pending = np.arange(n)
-        k = min(n, 8)
-        while pending.size:
-            dist, ind = nn.kneighbors(X[pending], n_neighbors=k)
-            outside = comp[ind] != comp[pending][:, None]
-            found = outside.any(axis=1)
-            first = np.argmax(outside, axis=1)
-            rows = np.flatnonzero(found)
-            _offer(best_d, best_i, best_j, comp[pending[rows]], dist[rows, first[rows]],
-                   pending[rows], ind[rows, first[rows]])
-            rest = np.flatnonzero(~found)
-            keep = rest[dist[rest, -1] < best_d[comp[pending[rest]]]]
-            pending = pending[keep]
-            if k >= min(n, k_max):
-                break
-            k = min(n, 2 * k)
-        for c in np.unique(comp[pending]):
-            inside = comp == c
-            mine = pending[comp[pending] == c]
-            others = np.flatnonzero(~inside)
-            dist, ind = KDTree(X[others]).query(X[mine], k=1)
-            _offer(best_d, best_i, best_j, np.full(mine.size, c), dist[:, 0], mine, others[ind[:, 0]])
+
+    def run(*args):
         t0 = time.perf_counter()
-        new_r, new_c, comp = step(n_comp, comp, best_d, best_i, best_j)
+        out = step(*args)
         _STEP_TIME[union] += time.perf_counter() - t0
-        extra_r += new_r
-        extra_c += new_c
-    return np.array(extra_r, dtype=np.int64), np.array(extra_c, dtype=np.int64)
+        return out
+
+    return run
 
 
 # ---------------------------------------------------------------- cases
@@ -152,7 +102,7 @@ def cases():
 
 
 def call(X, k, union):
-    with mock.patch.object(_weights, "_bridges", lambda X_, comp, nn: bridges(X_, comp, nn, union=union)):
+    with mock.patch.object(_weights, "_merge_round", timed_step(union)):
         t0 = time.perf_counter()
         W = knn_gaussian_weights(X, k, connect=True)
         return time.perf_counter() - t0, W

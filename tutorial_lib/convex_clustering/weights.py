@@ -67,6 +67,26 @@ def _offer(best_d, best_i, best_j, comps, d, i, j):
     best_d[cs], best_i[cs], best_j[cs] = d[sel], i[sel], j[sel]
 
 
+def _merge_round(n_comp, comp, best_d, best_i, best_j):
+    """One Boruvka round's merges: each component's best edge, in increasing length, joins two
+    different components (Kruskal on the candidates). Returns the added edges and the new
+    component of every point.
+
+    scipy's DisjointSet: at n = 20,000 with 1,700-6,200 components the whole
+    ``knn_gaussian_weights(connect=True)`` call took 0.92-1.07x the time of a hand-written
+    union-find (the step itself 1.1-1.6x, about 1% of the call), same weights
+    (benchmarks/bench_connect.py, which swaps this function for its baseline).
+    """
+    extra_r, extra_c = [], []
+    ds = DisjointSet(range(n_comp))
+    for c in np.argsort(best_d, kind="stable"):
+        i, j = best_i[c], best_j[c]
+        if ds.merge(int(comp[i]), int(comp[j])):
+            extra_r.append(i)
+            extra_c.append(j)
+    return extra_r, extra_c, np.array([ds[c] for c in range(n_comp)])[comp]
+
+
 def _bridges(X, comp, nn):
     """Shortest edges joining the components ``comp`` of a graph on the points ``X``.
 
@@ -118,16 +138,9 @@ def _bridges(X, comp, nn):
             others = np.flatnonzero(~inside)
             dist, ind = KDTree(X[others]).query(X[mine], k=1)
             _offer(best_d, best_i, best_j, np.full(mine.size, c), dist[:, 0], mine, others[ind[:, 0]])
-        # scipy's DisjointSet: at n = 20,000 with 1,700-6,200 components the whole call took
-        # 0.92-1.07x the time of a hand-written union-find (the step itself 1.1-1.6x, about 1% of
-        # the call), same weights (benchmarks/bench_connect.py)
-        ds = DisjointSet(range(n_comp))
-        for c in np.argsort(best_d, kind="stable"):
-            i, j = best_i[c], best_j[c]
-            if ds.merge(int(comp[i]), int(comp[j])):
-                extra_r.append(i)
-                extra_c.append(j)
-        comp = np.array([ds[c] for c in range(n_comp)])[comp]
+        new_r, new_c, comp = _merge_round(n_comp, comp, best_d, best_i, best_j)
+        extra_r += new_r
+        extra_c += new_c
     return np.array(extra_r, dtype=np.int64), np.array(extra_c, dtype=np.int64)
 
 
