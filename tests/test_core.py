@@ -45,22 +45,27 @@ def test_check_p_rejects_with_the_name(bad, exc):
 
 
 def test_every_module_parses_p_the_same_way():
-    """One accepted set: the modules that took p in different spellings now agree."""
+    """One accepted set, through the public entry points of the modules that once parsed p each in
+    their own way: every spelling of infinity gives the same result as np.inf, the same wrong p is
+    refused by all of them with the same message."""
     from tutorial_lib import bilevel, calmness
-    from tutorial_lib.convex_clustering import solve as convex_clustering  # where its _check_p lives
-    from tutorial_lib.recovery import conditions as recovery
+    from tutorial_lib.convex_clustering import solve_cvc, uniform_weights
+    from tutorial_lib.recovery import recovery_conditions
 
-    for spelling in ("inf", "Infinity", np.inf, 1, 2.0):
-        expected = check_p(spelling)
-        assert convex_clustering._check_p(spelling) == expected
-        assert recovery._check_p(spelling) == expected
-        assert bilevel.confirm._check_p(spelling) == expected
-        assert calmness.CVCModel(gamma=1.0, p=spelling).p == expected
-    for bad, exc in ((3, ValueError), (1.5, ValueError), ("l2", TypeError)):
-        for parse in (convex_clustering._check_p, recovery._check_p, bilevel.confirm._check_p,
-                      lambda p: calmness.CVCModel(gamma=1.0, p=p)):
+    X, labels, W = np.array([[0.0, 0.0], [1.0, 0.5], [6.0, 5.0], [7.0, 6.5]]), [0, 0, 1, 1], uniform_weights(4)
+    entry_points = {
+        "solve_cvc": lambda p: solve_cvc(X, 0.3, W, p=p).p,
+        "recovery_conditions": lambda p: (recovery_conditions(X, labels, W, p=p).p,
+                                          recovery_conditions(X, labels, W, p=p).gamma_min),
+        "confirm_partition": lambda p: tuple(bilevel.confirm_partition(X, 0.3, W, p=p).labels),
+        "CVCModel": lambda p: calmness.CVCModel(gamma=1.0, p=p).p,
+    }
+    for name, run in entry_points.items():
+        for spelling in ("inf", "Infinity", 1, 2.0):
+            assert run(spelling) == run(check_p(spelling)), (name, spelling)
+        for bad, exc in ((3, ValueError), (1.5, ValueError), ("l2", TypeError)):
             with pytest.raises(exc, match="p must"):
-                parse(bad)
+                run(bad)
 
 
 def test_conjugate_exponent_closed_form():

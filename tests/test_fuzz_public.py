@@ -22,7 +22,8 @@ import numpy as np
 import pytest
 
 MODULES = ["convex_clustering", "recovery", "calmness", "deviation", "bilevel", "datasets", "clustr",
-           "network", "kmeans_attack", "warmup", "core.numerics", "core.partitions"]
+           "network", "kmeans_attack", "warmup", "core.numerics", "core.partitions",
+           "core.geometry"]
 # core.validation is not fuzzed: its check_* helpers report the *value* of their ``name``
 # argument (the caller's parameter), by design; tests/test_core.py tests them
 # not fuzzed: checks/grade/authoring are tooling (checks never raise by contract), widgets wire
@@ -76,6 +77,9 @@ EXEMPT = {
        "no per-call validation; tests/test_core.py checks it"
        for k in ("project_l1_ball", "project_l2_ball", "project_linf_ball", "project_ball", "softmax",
                  "log_softmax")},
+    **{(f"core.geometry.{k}", "*"): "nearest-center kernel of clustr and kmeans_attack: called on features and "
+       "centers their public functions validated; tests/test_clustr.py and core doctests check it"
+       for k in ("sq_dists", "bisector_terms", "row_blocks")},
 }
 
 _PASS = object()
